@@ -1,0 +1,235 @@
+"""Message payloads in and message lines out, exactly as OOCSI clients expect them.
+
+Rules:
+- A payload starting with ``{`` must be one JSON object (trailing text after the
+  object is ignored, as the reference's Jackson parser does); anything else that
+  starts with ``{`` is refused, never delivered as an empty message.
+- Integers keep every digit (``2**64`` and beyond too); ``null`` values are kept.
+- Doubles are written the way Java's ``Double.toString`` writes them
+  (``100.0``, ``1.0E20``, ``1.0E-7``); :class:`Float32` values, produced by
+  function channels, the way ``Float.toString`` does (``0.33333334``). A value
+  that overflowed to infinity is written as the string ``"Infinity"``.
+- JSON lines carry the data's top-level keys sorted by UTF-16 code unit, nested
+  objects in the sender's order, then ``recipient``, ``timestamp``, ``sender``.
+  Data keys with those three names are replaced by the server's values.
+- Rendering is the hot path: orjson writes the line, and a cheap scan of its
+  output decides whether a slower exact writer must redo it (big integers,
+  floats that Java writes in scientific notation).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import struct
+from decimal import Decimal
+from typing import Any
+
+import orjson
+
+__all__ = [
+    "ENVELOPE_KEYS",
+    "LEGACY_BLOB",
+    "Float32",
+    "PayloadError",
+    "java_double",
+    "java_float",
+    "parse_object",
+    "parse_payload",
+    "render_json",
+    "render_pd",
+    "render_value",
+]
+
+ENVELOPE_KEYS = ("recipient", "timestamp", "sender")
+
+# The reference server sends legacy (plain-name) clients this constant
+# Java-serialised map, which tells an out-of-date client to update.
+LEGACY_BLOB = (
+    "rO0ABXNyABFqYXZhLnV0aWwuSGFzaE1hcAUH2sHDFmDRAwACRgAKbG9hZEZhY3RvckkACXRo"
+    "cmVzaG9sZHhwP0AAAAAAAAx3CAAAABAAAAABdAAFZXJyb3J0ADRZb3VyIE9PQ1NJIGNsaWVu"
+    "dCB2ZXJzaW9uIGlzIHRvbyBvbGQsIHBsZWFzZSB1cGRhdGUueA=="
+)
+
+
+class PayloadError(ValueError):
+    """A payload that looks like JSON (starts with ``{``) but is not an object."""
+
+
+class Float32(float):
+    """A float that is written as a 32-bit Java ``float`` (function channel results)."""
+
+    __slots__ = ()
+
+
+# orjson reads integers beyond 64 bits as floats; a run of 19 or more digits
+# sends the payload to the standard library parser, which keeps them exact.
+_LONG_DIGITS = re.compile(r"\d{19}")
+# Output that orjson may have written differently from Java: exponents, large
+# or tiny doubles. Matches inside strings only cost a slower, still exact, pass.
+_JAVA_DIFFERS = re.compile(rb"\de|\d{8}\.\d|0\.000")
+_decoder = json.JSONDecoder(parse_constant=lambda name: _reject_constant(name))
+
+
+def _reject_constant(name: str) -> Any:
+    raise PayloadError(f"{name} is not JSON")
+
+
+def parse_object(text: str) -> dict[str, Any]:
+    """Parse text that starts with ``{`` into a dict, or raise :class:`PayloadError`."""
+    if not _LONG_DIGITS.search(text):
+        try:
+            value = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+        else:
+            if isinstance(value, dict):
+                return value
+            raise PayloadError("not a JSON object")
+    try:
+        value, _end = _decoder.raw_decode(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise PayloadError(f"invalid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise PayloadError("not a JSON object")
+    return value
+
+
+def parse_payload(payload: str, raw: bool = True) -> dict[str, Any]:
+    """Turn the payload of ``sendraw``/``send`` into message data.
+
+    A payload starting with ``{`` must be a JSON object; any other text becomes
+    ``{"data": text}``, spaces kept.
+    """
+    del raw  # both commands read payloads the same way (see docs/decisions.md)
+    if payload.startswith("{"):
+        return parse_object(payload)
+    return {"data": payload}
+
+
+def java_double(value: float) -> str:
+    """Write a double as Java's ``Double.toString`` does."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    if value == 0:
+        return "-0.0" if math.copysign(1.0, value) < 0 else "0.0"
+    return _java_decimal(repr(value), abs(value))
+
+
+def java_float(value: float) -> str:
+    """Write a value as Java's ``Float.toString`` writes the nearest 32-bit float."""
+    try:
+        single = struct.unpack("f", struct.pack("f", value))[0]
+    except OverflowError:
+        single = math.copysign(math.inf, value)
+    if math.isnan(single) or math.isinf(single) or single == 0:
+        return java_double(single)
+    for digits in range(1, 10):
+        text = f"{single:.{digits}g}"
+        if struct.unpack("f", struct.pack("f", float(text)))[0] == single:
+            return _java_decimal(text, abs(single))
+    return _java_decimal(repr(single), abs(single))  # pragma: no cover
+
+
+def _java_decimal(shortest: str, magnitude: float) -> str:
+    """Lay out the shortest decimal digits of a number in Java's notation."""
+    sign, digits, exponent = Decimal(shortest).as_tuple()
+    assert isinstance(exponent, int)
+    text = "".join(map(str, digits)).rstrip("0") or "0"
+    # Position of the decimal point relative to the first digit.
+    point = len(digits) + exponent
+    prefix = "-" if sign else ""
+    if 1e-3 <= magnitude < 1e7:
+        if point <= 0:
+            return f"{prefix}0.{'0' * -point}{text}"
+        whole = text[:point].ljust(point, "0")
+        fraction = text[point:] or "0"
+        return f"{prefix}{whole}.{fraction}"
+    fraction = text[1:] or "0"
+    return f"{prefix}{text[0]}.{fraction}E{point - 1}"
+
+
+def _utf16_key(key: str) -> bytes:
+    return key.encode("utf-16-be", "surrogatepass")
+
+
+def _sorted_items(data: dict[str, Any]) -> list[tuple[str, Any]]:
+    items = [(k, v) for k, v in data.items() if k not in ENVELOPE_KEYS]
+    if any(ord(ch) > 0xFFFF for k, _ in items for ch in k):
+        items.sort(key=lambda kv: _utf16_key(kv[0]))
+    else:
+        items.sort(key=lambda kv: kv[0])
+    return items
+
+
+def render_json(
+    data: dict[str, Any], recipient: str, timestamp: int, sender: str
+) -> bytes:
+    """One JSON line (with ``\\n``) for a message, as the reference writes it."""
+    body = dict(_sorted_items(data))
+    body["recipient"] = recipient
+    body["timestamp"] = timestamp
+    body["sender"] = sender
+    try:
+        line = orjson.dumps(body)
+    except TypeError:
+        line = b""
+    if not line or _JAVA_DIFFERS.search(line):
+        line = _exact_json(body).encode()
+    return line + b"\n"
+
+
+def _exact_json(value: Any) -> str:
+    """The slow, exact writer: Java number notation and unlimited integers."""
+    if isinstance(value, str):
+        return orjson.dumps(value).decode()
+    if value is None or isinstance(value, bool):
+        return "null" if value is None else ("true" if value else "false")
+    if isinstance(value, Float32):
+        text = java_float(value)
+        return text if math.isfinite(value) else f'"{text}"'
+    if isinstance(value, float):
+        text = java_double(value)
+        return text if math.isfinite(value) else f'"{text}"'
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dict):
+        inner = ",".join(f"{_exact_json(str(k))}:{_exact_json(v)}" for k, v in value.items())
+        return "{" + inner + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(_exact_json(v) for v in value) + "]"
+    return orjson.dumps(str(value)).decode()
+
+
+def render_value(value: Any) -> str:
+    """A value as plain text, the way PD lines and meta lists show it."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list | tuple):
+        return ",".join(render_value(v) for v in value)
+    if isinstance(value, dict):
+        return _exact_json(value)
+    if value is None or isinstance(value, bool):
+        return "null" if value is None else ("true" if value else "false")
+    if isinstance(value, Float32):
+        return java_float(value)
+    if isinstance(value, float):
+        return java_double(value)
+    return str(value)
+
+
+def _pd_text(value: Any) -> str:
+    # A line break inside a value would end the PD message early: fold it.
+    return render_value(value).replace("\r", " ").replace("\n", " ")
+
+
+def render_pd(
+    data: dict[str, Any], recipient: str, timestamp: int, sender: str
+) -> bytes:
+    """One PD/Max line: ``RECIPIENT timestamp=TS sender=S k=v ... ;``."""
+    keys = sorted((k for k in data if k not in ENVELOPE_KEYS), key=str.lower)
+    pairs = "".join(f"{k}={_pd_text(data[k])} " for k in keys)
+    return f"{recipient} timestamp={timestamp} sender={sender} {pairs};\n".encode()
