@@ -1,0 +1,406 @@
+"""The hub: one namespace of clients and channels, and message routing.
+
+Rules:
+- Client and channel names share one case-sensitive namespace; reserved names
+  (``SERVER``, the meta channels) are never given to clients.
+- A direct message goes to the named client only (self-send allowed); the
+  ``:suffix`` of a recipient is ignored for clients and is the password of a
+  private channel.
+- A channel message goes to every subscriber except the sender, each subscriber
+  receiving every message of a sender in order; a channel exists from its first
+  subscriber to its last.
+- Unknown recipients and refused payloads are dropped, logged and counted.
+- A name held by a client is taken over by a newcomer only after the holder was
+  pinged and stayed silent for ``probe_seconds``; the holder then times out.
+- Only lines received from a client count as its activity.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyoocsi.core.handshake import Handshake, resolve_placeholders
+from pyoocsi.core.message import Message
+from pyoocsi.core.peer import Departure, Peer
+from pyoocsi.core.presence import Presence, presence_target
+from pyoocsi.core.settings import Settings
+
+__all__ = ["Channel", "Client", "Hub", "HubStats"]
+
+logger = logging.getLogger("pyoocsi.server")
+
+RESERVED_NAMES = frozenset(
+    {
+        "SERVER",
+        "SELF",
+        "OOCSI_events",
+        "OOCSI_connections",
+        "OOCSI_metrics",
+        "OOCSI_clients",
+        "OOCSI_channels",
+    }
+)
+
+
+@dataclass(eq=False, slots=True)
+class Client:
+    """A registered client."""
+
+    name: str
+    peer: Peer
+    private: bool
+    last_seen: float
+    last_ping: float
+    channels: dict[str, None] = field(default_factory=dict)
+    tracking: dict[str, None] = field(default_factory=dict)
+
+
+@dataclass(eq=False, slots=True)
+class Subscription:
+    """A client's subscription to a channel; ``view`` filters and transforms."""
+
+    client: Client
+    text: str
+    view: Callable[[Message], Message | None] | None = None
+
+
+@dataclass(eq=False, slots=True)
+class Channel:
+    """A channel and its subscribers in the order they joined."""
+
+    name: str
+    password: str | None
+    subscribers: dict[str, Subscription] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class HubStats:
+    """Counters for logs, meta channels and metrics."""
+
+    messages: int = 0  # messages routed to at least one recipient
+    deliveries: int = 0
+    unroutable: int = 0
+    refused_payloads: int = 0
+    refused_sends: int = 0
+    connections: int = 0
+
+
+@dataclass(eq=False, slots=True)
+class _Probe:
+    """A name holder being checked while newcomers wait for its name."""
+
+    holder: Client
+    deadline: float
+    waiting: list[tuple[Peer, Handshake]]
+
+
+class Hub:
+    """All clients and channels of one server; every transport feeds this object."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        monotonic: Callable[[], float],
+        wall_ms: Callable[[], int],
+    ) -> None:
+        self.settings = settings
+        self.monotonic = monotonic
+        self.wall_ms = wall_ms
+        # one namespace, in creation order (the ``channels`` listing order)
+        self.names: dict[str, Client | Channel] = {}
+        self.clients: dict[str, Client] = {}
+        self.stats = HubStats()
+        self.presence = Presence(
+            self._emit_presence, self.is_client, self._member_names, settings.presence_style
+        )
+        self.authenticate: Callable[[str, str], bool] | None = None
+        self._probes: dict[str, _Probe] = {}
+
+    # lookups ----------------------------------------------------------------
+
+    def is_client(self, name: str) -> bool:
+        return name in self.clients
+
+    def is_taken(self, name: str) -> bool:
+        return name in self.names or name in RESERVED_NAMES or name in self._probes
+
+    def _member_names(self, name: str) -> list[str]:
+        entry = self.names.get(name)
+        if isinstance(entry, Channel):
+            return [s for s, sub in entry.subscribers.items() if not sub.client.private]
+        return []
+
+    # registration -----------------------------------------------------------
+
+    def register(self, peer: Peer, handshake: Handshake) -> None:
+        """Admit or refuse a handshake; the peer is told now or after a name probe."""
+        handshake = resolve_placeholders(handshake, self.is_taken)
+        name = handshake.name
+        if handshake.password is not None and not self._password_ok(handshake):
+            peer.refuse(f"password wrong for name: {name}")
+            return
+        limit = self.settings.max_clients
+        if limit and len(self.clients) + len(self._probes) >= limit:
+            peer.refuse(f"server full: at most {limit} clients")
+            return
+        probe = self._probes.get(name)
+        if probe is not None:
+            probe.waiting.append((peer, handshake))
+            return
+        holder = self.clients.get(name)
+        if holder is not None and self.settings.probe_seconds > 0:
+            self._start_probe(holder, peer, handshake)
+            return
+        if name in RESERVED_NAMES or name in self.names:
+            peer.refuse(f"name already registered: {name}")
+            return
+        self._admit(peer, handshake)
+
+    def _password_ok(self, handshake: Handshake) -> bool:
+        assert handshake.password is not None
+        check = self.authenticate
+        return check is not None and check(handshake.name, handshake.password)
+
+    def _admit(self, peer: Peer, handshake: Handshake) -> None:
+        now = self.monotonic()
+        client = Client(
+            handshake.name, peer, handshake.password is not None, now, now
+        )
+        self.names[client.name] = client
+        self.clients[client.name] = client
+        self.stats.connections += 1
+        logger.info("client %s connected (%s)", client.name, peer.describe())
+        peer.admit(handshake)
+        self.presence.connected(client.name)
+
+    def _start_probe(self, holder: Client, peer: Peer, handshake: Handshake) -> None:
+        logger.info(
+            "name %s asked for by %s: probing the current holder",
+            holder.name,
+            peer.describe(),
+        )
+        deadline = self.monotonic() + self.settings.probe_seconds
+        self._probes[holder.name] = _Probe(holder, deadline, [(peer, handshake)])
+        holder.peer.ping()
+
+    def _resolve_probe(self, name: str, holder_alive: bool) -> None:
+        probe = self._probes.pop(name)
+        waiting = probe.waiting
+        if not holder_alive and waiting:
+            logger.warning("client %s did not answer a name probe", name)
+            self.depart(name, Departure.TIMEOUT)
+            peer, handshake = waiting.pop(0)
+            self._admit(peer, handshake)
+        for peer, _handshake in waiting:
+            peer.refuse(f"name already registered: {name}")
+
+    def withdraw(self, peer: Peer) -> None:
+        """A newcomer waiting for a name probe went away."""
+        for probe in self._probes.values():
+            probe.waiting = [(p, h) for p, h in probe.waiting if p is not peer]
+
+    def depart(self, name: str, departure: Departure) -> None:
+        """Forget a client at once (its name is free on return) and close it."""
+        client = self.clients.pop(name, None)
+        if client is None:
+            return
+        del self.names[name]
+        closed_channels: list[tuple[str, bool]] = []
+        for channel_name in client.channels:
+            channel = self.names.get(channel_name)
+            if isinstance(channel, Channel):
+                channel.subscribers.pop(name, None)
+                closed_channels.append((channel_name, self._close_if_empty(channel)))
+        self.presence.forget(name, client.tracking)
+        logger.info("client %s disconnected (%s)", name, departure.value)
+        client.peer.disconnect(departure)
+        self.presence.departed(
+            name, closed_channels, departure is Departure.TIMEOUT
+        )
+        if name in self._probes:
+            self._resolve_probe(name, holder_alive=False)
+
+    # activity and keep-alive ------------------------------------------------
+
+    def seen(self, client: Client) -> None:
+        """A line arrived from the client."""
+        client.last_seen = self.monotonic()
+        if client.name in self._probes:
+            self._resolve_probe(client.name, holder_alive=True)
+
+    def answered(self, client: Client) -> None:
+        """The client sent ``ping`` or a pong: presence ``refresh``."""
+        self.presence.refreshed(client.name, client.channels, client.last_seen)
+
+    def tick(self) -> None:
+        """Periodic work: pings, timeouts, name probes, presence lists."""
+        now = self.monotonic()
+        interval = self.settings.ping_interval
+        timeout = self.settings.timeout
+        for client in list(self.clients.values()):
+            idle = now - client.last_seen
+            if idle >= timeout:
+                logger.warning("client %s timed out after %.0f s", client.name, idle)
+                self.depart(client.name, Departure.TIMEOUT)
+            elif idle >= interval and now - client.last_ping >= interval:
+                client.last_ping = now
+                client.peer.ping()
+        for name, probe in list(self._probes.items()):
+            if now >= probe.deadline:
+                self._resolve_probe(name, holder_alive=False)
+        self.presence.tick(now)
+
+    # subscriptions ----------------------------------------------------------
+
+    def subscribe(self, client: Client, spec: str) -> None:
+        """``subscribe SPEC``: a channel, ``name:password``, or ``presence(X)``."""
+        spec = spec.strip()
+        target = presence_target(spec)
+        if target is not None:
+            client.tracking[target] = None
+            self.presence.track(client.name, target)
+            return
+        name, _sep, password = spec.partition(":")
+        name = name.strip()
+        if not name or name == client.name or name == "SELF":
+            return
+        entry = self.names.get(name)
+        if isinstance(entry, Client) or name in RESERVED_NAMES:
+            return
+        created = entry is None
+        if entry is None:
+            entry = Channel(name, password or None)
+            self.names[name] = entry
+            logger.debug("channel %s created by %s", name, client.name)
+        elif entry.password != (password or None):
+            logger.warning(
+                "client %s refused on channel %s: wrong password", client.name, name
+            )
+            return
+        if client.name in entry.subscribers:
+            return
+        entry.subscribers[client.name] = Subscription(client, spec)
+        client.channels[name] = None
+        if not client.private:
+            self.presence.subscribed(client.name, name, created)
+
+    def unsubscribe(self, client: Client, spec: str) -> None:
+        """``unsubscribe SPEC``: ends a channel or presence subscription."""
+        spec = spec.strip()
+        target = presence_target(spec)
+        if target is not None:
+            client.tracking.pop(target, None)
+            self.presence.untrack(client.name, target)
+            return
+        name = spec.partition(":")[0].strip()
+        entry = self.names.get(name)
+        if not isinstance(entry, Channel) or client.name not in entry.subscribers:
+            return
+        del entry.subscribers[client.name]
+        client.channels.pop(name, None)
+        closed = self._close_if_empty(entry)
+        if not client.private:
+            self.presence.left_channel(client.name, name, closed)
+
+    def _close_if_empty(self, channel: Channel) -> bool:
+        if channel.subscribers:
+            return False
+        del self.names[channel.name]
+        logger.debug("channel %s closed", channel.name)
+        return True
+
+    # routing ----------------------------------------------------------------
+
+    def publish(self, sender: str, recipient: str, data: dict[str, Any]) -> int:
+        """Route one message now; returns the number of deliveries."""
+        message = Message(sender, recipient, self.wall_ms(), data)
+        return self.route(message)
+
+    def route(self, message: Message) -> int:
+        """Deliver a message to its recipient; unknown recipients are counted."""
+        name, sep, password = message.recipient.partition(":")
+        entry = self.names.get(name)
+        delivered = 0
+        if isinstance(entry, Client):
+            entry.peer.deliver(message)
+            delivered = 1
+        elif isinstance(entry, Channel):
+            if entry.password != (password if sep else None):
+                self.stats.refused_sends += 1
+                logger.warning(
+                    "message from %s to channel %s refused: wrong password",
+                    message.sender,
+                    name,
+                )
+                return 0
+            delivered = self._fan_out(entry.subscribers.values(), message)
+        if delivered:
+            self.stats.messages += 1
+            self.stats.deliveries += delivered
+        else:
+            self.stats.unroutable += 1
+            logger.debug(
+                "message from %s to %s dropped: no recipient",
+                message.sender,
+                message.recipient,
+            )
+        return delivered
+
+    @staticmethod
+    def _fan_out(subscriptions: Iterable[Subscription], message: Message) -> int:
+        # The message object is shared so each dialect's line is rendered once.
+        sender = message.sender
+        count = 0
+        for subscription in subscriptions:
+            client = subscription.client
+            if client.name == sender:
+                continue
+            view = subscription.view
+            copy = message if view is None else view(message)
+            if copy is not None:
+                client.peer.deliver(copy)
+                count += 1
+        return count
+
+    def _emit_presence(self, target: str, data: dict[str, Any]) -> None:
+        message = Message(target, f"presence({target})", self.wall_ms(), data)
+        for name in self.presence.subscribers(target):
+            client = self.clients.get(name)
+            if client is not None and name != target:
+                client.peer.deliver(message)
+
+    # listings ---------------------------------------------------------------
+
+    def channel_list(self) -> str:
+        """The ``channels`` reply: public top-level names, oldest first."""
+        return ", ".join(
+            name
+            for name, entry in self.names.items()
+            if _listed(name, entry)
+        )
+
+    def member_list(self, spec: str) -> str:
+        """The ``channels X`` reply: X's subscribers (empty if none or unknown)."""
+        name, sep, password = spec.partition(":")
+        entry = self.names.get(name)
+        if not isinstance(entry, Channel) or entry.password != (password if sep else None):
+            return ""
+        return ", ".join(entry.subscribers)
+
+    def client_list(self) -> str:
+        """The ``clients`` reply: every client name, comma separated."""
+        return ",".join(self.clients)
+
+    def shutdown(self) -> None:
+        """Disconnect every client (they get ``bye``)."""
+        for name in list(self.clients):
+            self.depart(name, Departure.SHUTDOWN)
+
+
+def _listed(name: str, entry: Client | Channel) -> bool:
+    if isinstance(entry, Channel) and entry.password is not None:
+        return False
+    return "#" not in name and "+" not in name and not name.endswith("/?")

@@ -1,0 +1,36 @@
+"""Every setting and limit of a server, with its default, in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+__all__ = ["Settings"]
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Server settings; ``oocsi serve --help`` documents each one.
+
+    The field names are the TOML keys, the ``OOCSI_<NAME>`` environment
+    variables (upper case) and the ``--name`` flags (dashes for underscores).
+    """
+
+    host: str = ""  # bind address; empty means every interface
+    port: int = 4444
+    http_port: int = 9000
+    max_clients: int = 0  # 0 means no limit
+    presence_style: str = "documented"
+    timeout: float = 120.0  # seconds without a line from a client
+    ping_interval: float = 5.0  # seconds between pings to an idle client
+    probe_seconds: float = 2.0  # how long a name holder may stay silent when probed
+    handshake_timeout: float = 10.0
+    max_line: int = 4 * MIB  # bytes in one received line
+    max_pending: int = 16 * MIB  # bytes of output queued for one client
+    log_level: str = "INFO"
+
+    @classmethod
+    def names(cls) -> list[str]:
+        """The setting names, in declaration order."""
+        return [f.name for f in fields(cls)]

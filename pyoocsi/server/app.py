@@ -1,0 +1,101 @@
+"""The server process: one hub, its listeners and its periodic work."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from pyoocsi._version import __version__
+from pyoocsi.core.hub import Hub
+from pyoocsi.core.settings import Settings
+from pyoocsi.server.tcp import Flusher, TcpConnection
+
+__all__ = ["Server"]
+
+logger = logging.getLogger("pyoocsi.server")
+
+TICK_SECONDS = 0.5  # keep-alive, name probes and presence lists are checked this often
+SHUTDOWN_GRACE = 2.0  # seconds clients get to receive their ``bye``
+
+
+def wall_ms() -> int:
+    """Milliseconds since the epoch, the timestamp of every message."""
+    return time.time_ns() // 1_000_000
+
+
+class Server:
+    """Everything one ``oocsi serve`` runs, in the current event loop."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.hub = Hub(settings, time.monotonic, wall_ms)
+        self._tcp: asyncio.Server | None = None
+        self._connections: set[TcpConnection] = set()
+        self._tick: asyncio.TimerHandle | None = None
+        self._stopped = asyncio.Event()
+        self.tcp_port = 0
+
+    async def start(self) -> None:
+        """Open the listeners and start the periodic work."""
+        loop = asyncio.get_running_loop()
+        flusher = Flusher(loop)
+        self._tcp = await loop.create_server(
+            lambda: TcpConnection(self.hub, flusher, self._connections),
+            host=self.settings.host or None,
+            port=self.settings.port,
+            reuse_address=True,
+        )
+        self.tcp_port = self._tcp.sockets[0].getsockname()[1]
+        self._schedule_tick()
+        where = self.settings.host or "all interfaces"
+        logger.info(
+            "pyoocsi %s serving OOCSI on %s port %d (presence style %s)",
+            __version__,
+            where,
+            self.tcp_port,
+            self.settings.presence_style,
+        )
+
+    def _schedule_tick(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._tick = loop.call_later(TICK_SECONDS, self._run_tick)
+
+    def _run_tick(self) -> None:
+        try:
+            self.hub.tick()
+        except Exception:
+            logger.exception("periodic work failed")
+        self._schedule_tick()
+
+    def request_stop(self) -> None:
+        """Ask :meth:`serve` to shut down (signal handlers call this)."""
+        self._stopped.set()
+
+    async def serve(self) -> None:
+        """Start, run until :meth:`request_stop`, then shut down cleanly."""
+        await self.start()
+        await self.serve_until_stopped()
+
+    async def serve_until_stopped(self) -> None:
+        """Run a started server until :meth:`request_stop`, then shut it down."""
+        await self._stopped.wait()
+        await self.stop()
+
+    async def stop(self) -> None:
+        """Say ``bye`` to every client and close the listeners."""
+        logger.info("shutting down: %d clients", len(self.hub.clients))
+        if self._tick is not None:
+            self._tick.cancel()
+        if self._tcp is not None:
+            self._tcp.close()
+        self.hub.shutdown()
+        # Let the flusher write the ``bye`` lines before the loop goes away.
+        deadline = time.monotonic() + SHUTDOWN_GRACE
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+            if not self._connections:
+                break
+        for connection in list(self._connections):
+            connection.abort()
+        logger.info("server stopped")
