@@ -1,0 +1,118 @@
+"""Settings from flags, ``OOCSI_*`` environment variables and a TOML file.
+
+Precedence, highest first: command-line flags, environment variables, the TOML
+file (``--config FILE`` or ``OOCSI_CONFIG``), the defaults in
+:class:`~pyoocsi.core.settings.Settings`. Every value is checked here, so the
+server never starts with a setting it cannot honour.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pyoocsi.core.settings import Settings
+
+__all__ = ["HELP", "ConfigError", "load_settings"]
+
+PRESENCE_STYLES = ("documented", "reference")
+
+HELP: dict[str, str] = {
+    "host": "address to bind (default: every interface, so boards on the LAN reach it)",
+    "port": "TCP port of the OOCSI line protocol (default 4444)",
+    "http_port": "port of the HTTP and websocket side (default 9000; 0 picks a free one)",
+    "max_clients": "most clients connected at once; 0 means no limit (default 0)",
+    "presence_style": "presence events: 'documented' (default) or 'reference'",
+    "timeout": "seconds without a line before a client is timed out (default 120)",
+    "ping_interval": "seconds between pings to an idle client (default 5)",
+    "probe_seconds": "seconds a name holder has to answer a probe (default 2)",
+    "handshake_timeout": "seconds a new connection has to send its name (default 10)",
+    "max_line": "longest accepted line in bytes (default 4 MiB)",
+    "max_pending": "output bytes queued for one client before it is cut (default 16 MiB)",
+    "log_level": "DEBUG, INFO, WARNING or ERROR (default INFO)",
+}
+
+
+class ConfigError(ValueError):
+    """A setting has a value the server cannot use."""
+
+
+def _convert(name: str, value: Any, source: str) -> Any:
+    default = getattr(Settings(), name)
+    kind = type(default)
+    try:
+        if kind is bool or isinstance(value, bool):
+            raise TypeError
+        converted = kind(value)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"{name} from {source}: expected {kind.__name__}, got {value!r}"
+        ) from None
+    return converted
+
+
+def _check(settings: Settings) -> None:
+    for name in ("port", "http_port"):
+        value = getattr(settings, name)
+        if not 0 <= value <= 65535:
+            raise ConfigError(f"{name} must be a port number (0-65535), got {value}")
+    if settings.presence_style not in PRESENCE_STYLES:
+        raise ConfigError(
+            f"presence_style must be one of {', '.join(PRESENCE_STYLES)}, "
+            f"got {settings.presence_style!r}"
+        )
+    if not isinstance(logging.getLevelName(settings.log_level.upper()), int):
+        raise ConfigError(f"log_level {settings.log_level!r} is not a logging level")
+    for name in ("timeout", "ping_interval", "handshake_timeout"):
+        if getattr(settings, name) <= 0:
+            raise ConfigError(f"{name} must be positive")
+    for name in ("max_clients", "probe_seconds"):
+        if getattr(settings, name) < 0:
+            raise ConfigError(f"{name} must not be negative")
+    for name in ("max_line", "max_pending"):
+        if getattr(settings, name) < 1024:
+            raise ConfigError(f"{name} must be at least 1024 bytes")
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            table = tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    section = table.get("server", table)
+    if not isinstance(section, dict):
+        raise ConfigError(f"config file {path}: [server] must be a table")
+    unknown = sorted(set(section) - set(Settings.names()))
+    if unknown:
+        raise ConfigError(f"config file {path}: unknown settings {', '.join(unknown)}")
+    return section
+
+
+def load_settings(
+    flags: Mapping[str, Any],
+    environ: Mapping[str, str],
+    config_file: str | None = None,
+) -> Settings:
+    """Merge the three sources; ``flags`` holds only the flags that were given."""
+    values: dict[str, Any] = {}
+    path = config_file or environ.get("OOCSI_CONFIG")
+    if path:
+        for name, value in _read_toml(Path(path)).items():
+            values[name] = _convert(name, value, f"config file {path}")
+    for name in Settings.names():
+        key = f"OOCSI_{name.upper()}"
+        if key in environ:
+            values[name] = _convert(name, environ[key], key)
+    for name, value in flags.items():
+        if value is not None:
+            values[name] = _convert(name, value, f"--{name.replace('_', '-')}")
+    settings = dataclasses.replace(Settings(), **values)
+    _check(settings)
+    return settings
