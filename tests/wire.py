@@ -48,9 +48,20 @@ class LineClient:
     def text(self, timeout: float = 10 * TICK) -> str:
         return self.line(timeout).decode()
 
-    def message(self, timeout: float = 10 * TICK) -> dict[str, Any]:
-        """The next line, parsed as a JSON message."""
-        value = orjson.loads(self.line(timeout))
+    def message(
+        self, timeout: float = 10 * TICK, answer_pings: bool = False
+    ) -> dict[str, Any]:
+        """The next line, parsed as a JSON message.
+
+        With ``answer_pings`` a ``ping`` line is answered with ``.`` and skipped,
+        as a live client would.
+        """
+        deadline = time.monotonic() + timeout
+        line = self.line(timeout)
+        while answer_pings and line == b"ping":
+            self.send(".\n")
+            line = self.line(max(0.0, deadline - time.monotonic()))
+        value = orjson.loads(line)
         assert isinstance(value, dict)
         return value
 
