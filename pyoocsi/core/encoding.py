@@ -69,11 +69,13 @@ _LONG_DIGITS = re.compile(r"\d{19}")
 # Output that orjson may have written differently from Java: exponents, large
 # or tiny doubles. Matches inside strings only cost a slower, still exact, pass.
 _JAVA_DIFFERS = re.compile(rb"\de|\d{8}\.\d|0\.000")
-_decoder = json.JSONDecoder(parse_constant=lambda name: _reject_constant(name))
 
 
 def _reject_constant(name: str) -> Any:
     raise PayloadError(f"{name} is not JSON")
+
+
+_decoder = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def parse_object(text: str) -> dict[str, Any]:
@@ -197,7 +199,9 @@ def _exact_json(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, dict):
-        inner = ",".join(f"{_exact_json(str(k))}:{_exact_json(v)}" for k, v in value.items())
+        inner = ",".join(
+            f"{_exact_json(str(k))}:{_exact_json(v)}" for k, v in value.items()
+        )
         return "{" + inner + "}"
     if isinstance(value, list | tuple):
         return "[" + ",".join(_exact_json(v) for v in value) + "]"

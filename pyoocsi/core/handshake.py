@@ -23,7 +23,7 @@ __all__ = [
     "MAX_HANDSHAKE",
     "Dialect",
     "Handshake",
-    "HandshakeRefused",
+    "HandshakeRefusedError",
     "error_line",
     "parse_handshake",
     "resolve_placeholders",
@@ -50,7 +50,7 @@ _WELCOME = {
 }
 
 
-class HandshakeRefused(Exception):
+class HandshakeRefusedError(Exception):
     """The handshake cannot be accepted; ``reason`` goes into the error line."""
 
     def __init__(self, reason: str) -> None:
@@ -69,17 +69,17 @@ class Handshake:
 
 
 def parse_handshake(line: str) -> Handshake:
-    """Check and normalise a trimmed handshake line, or raise HandshakeRefused."""
+    """Check and normalise a trimmed handshake line, or raise HandshakeRefusedError."""
     if not line:
-        raise HandshakeRefused("empty handshake")
+        raise HandshakeRefusedError("empty handshake")
     if len(line) > MAX_HANDSHAKE:
-        raise HandshakeRefused(f"handshake longer than {MAX_HANDSHAKE} characters")
+        raise HandshakeRefusedError(f"handshake longer than {MAX_HANDSHAKE} characters")
     if not line.isascii():
-        raise HandshakeRefused("name must be ASCII")
+        raise HandshakeRefusedError("name must be ASCII")
     if "OpenSSH" in line or "libssh" in line:
-        raise HandshakeRefused("not an OOCSI client")
+        raise HandshakeRefusedError("not an OOCSI client")
     if any(ch.isspace() for ch in line):
-        raise HandshakeRefused("name cannot contain spaces")
+        raise HandshakeRefusedError("name cannot contain spaces")
     if ";" in line:
         dialect = Dialect.PD
     elif "(JSON)" in line:
@@ -90,9 +90,9 @@ def parse_handshake(line: str) -> Handshake:
     token = token.removeprefix("/").removesuffix("/")
     name, sep, password = token.partition(":")
     if not name:
-        raise HandshakeRefused("empty name")
+        raise HandshakeRefusedError("empty name")
     if sep and not password:
-        raise HandshakeRefused(f"empty password for name: {name}")
+        raise HandshakeRefusedError(f"empty password for name: {name}")
     return Handshake(dialect, name, password if sep else None, token)
 
 
@@ -125,7 +125,9 @@ def _finish(text: str, dialect: Dialect) -> bytes:
 
 def welcome_line(handshake: Handshake) -> bytes:
     """The welcome line for an accepted handshake."""
-    return _finish(_WELCOME[handshake.dialect].format(handshake.token), handshake.dialect)
+    return _finish(
+        _WELCOME[handshake.dialect].format(handshake.token), handshake.dialect
+    )
 
 
 def error_line(reason: str, dialect: Dialect = Dialect.JSON) -> bytes:

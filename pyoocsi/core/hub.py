@@ -114,7 +114,10 @@ class Hub:
         self.clients: dict[str, Client] = {}
         self.stats = HubStats()
         self.presence = Presence(
-            self._emit_presence, self.is_client, self._member_names, settings.presence_style
+            self._emit_presence,
+            self.is_client,
+            self._member_names,
+            settings.presence_style,
         )
         self.authenticate: Callable[[str, str], bool] | None = None
         self._probes: dict[str, _Probe] = {}
@@ -166,9 +169,7 @@ class Hub:
 
     def _admit(self, peer: Peer, handshake: Handshake) -> None:
         now = self.monotonic()
-        client = Client(
-            handshake.name, peer, handshake.password is not None, now, now
-        )
+        client = Client(handshake.name, peer, handshake.password is not None, now, now)
         self.names[client.name] = client
         self.clients[client.name] = client
         self.stats.connections += 1
@@ -217,9 +218,7 @@ class Hub:
         self.presence.forget(name, client.tracking)
         logger.info("client %s disconnected (%s)", name, departure.value)
         client.peer.disconnect(departure)
-        self.presence.departed(
-            name, closed_channels, departure is Departure.TIMEOUT
-        )
+        self.presence.departed(name, closed_channels, departure is Departure.TIMEOUT)
         if name in self._probes:
             self._resolve_probe(name, holder_alive=False)
 
@@ -265,7 +264,7 @@ class Hub:
             return
         name, _sep, password = spec.partition(":")
         name = name.strip()
-        if not name or name == client.name or name == "SELF":
+        if not name or name in (client.name, "SELF"):
             return
         entry = self.names.get(name)
         if isinstance(entry, Client) or name in RESERVED_NAMES:
@@ -377,16 +376,16 @@ class Hub:
     def channel_list(self) -> str:
         """The ``channels`` reply: public top-level names, oldest first."""
         return ", ".join(
-            name
-            for name, entry in self.names.items()
-            if _listed(name, entry)
+            name for name, entry in self.names.items() if _listed(name, entry)
         )
 
     def member_list(self, spec: str) -> str:
         """The ``channels X`` reply: X's subscribers (empty if none or unknown)."""
         name, sep, password = spec.partition(":")
         entry = self.names.get(name)
-        if not isinstance(entry, Channel) or entry.password != (password if sep else None):
+        if not isinstance(entry, Channel) or entry.password != (
+            password if sep else None
+        ):
             return ""
         return ", ".join(entry.subscribers)
 

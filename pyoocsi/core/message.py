@@ -41,7 +41,9 @@ class Message:
             self._pd = render_pd(self.data, self.recipient, self.timestamp, self.sender)
         return self._pd
 
-    def readdressed(self, recipient: str, data: dict[str, Any] | None = None) -> Message:
+    def readdressed(
+        self, recipient: str, data: dict[str, Any] | None = None
+    ) -> Message:
         """A copy for another recipient text (function subscriptions), same origin."""
         return Message(
             self.sender,

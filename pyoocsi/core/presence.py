@@ -23,7 +23,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-__all__ = ["REFRESH_INTERVAL", "REFERENCE_REFRESH", "Presence", "presence_target"]
+__all__ = ["REFERENCE_REFRESH", "REFRESH_INTERVAL", "Presence", "presence_target"]
 
 logger = logging.getLogger("pyoocsi.presence")
 
@@ -42,7 +42,7 @@ def presence_target(spec: str) -> str | None:
 
 
 class Presence:
-    """Trackers and event rules; the hub reports what happens, this decides who hears."""
+    """Trackers and event rules: the hub reports what happens, this says who hears."""
 
     def __init__(
         self,
@@ -88,7 +88,9 @@ class Presence:
 
     # events -----------------------------------------------------------------
 
-    def _event(self, target: str, key: str, value: Any, kind: str | None = None) -> None:
+    def _event(
+        self, target: str, key: str, value: Any, kind: str | None = None
+    ) -> None:
         if target not in self.trackers:
             return
         if kind is None:
@@ -147,7 +149,9 @@ class Presence:
             if last is not None and now - last < REFRESH_INTERVAL:
                 continue
             self._last_refresh[(target, client)] = now
-            self._event(target, "refresh", client, None if target != client else "client")
+            self._event(
+                target, "refresh", client, None if target != client else "client"
+            )
 
     def tick(self, now: float) -> None:
         """Periodic work: the reference style's member lists every 5 s."""

@@ -22,7 +22,7 @@ from pyoocsi.core.encoding import LEGACY_BLOB, PayloadError, parse_payload
 from pyoocsi.core.handshake import (
     Dialect,
     Handshake,
-    HandshakeRefused,
+    HandshakeRefusedError,
     error_line,
     parse_handshake,
     welcome_line,
@@ -79,6 +79,10 @@ class LineSession:
         self._held: list[str] = []
         self._held_size = 0
 
+    @property
+    def closed(self) -> bool:
+        return self.state is State.CLOSED
+
     # input ------------------------------------------------------------------
 
     def data_received(self, data: bytes) -> None:
@@ -97,7 +101,7 @@ class LineSession:
                 self._line_too_long()
                 return
             self._line(trim(raw.decode("utf-8", "replace")))
-            if self.state is State.CLOSED:
+            if self.closed:  # that line ended the session
                 return
         if tail:
             self._partial.append(tail)
@@ -121,7 +125,7 @@ class LineSession:
     def _handshake(self, line: str) -> None:
         try:
             handshake = parse_handshake(line)
-        except HandshakeRefused as exc:
+        except HandshakeRefusedError as exc:
             dialect = Dialect.PD if ";" in line else Dialect.JSON
             self._refuse(exc.reason, dialect)
             return

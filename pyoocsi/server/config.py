@@ -22,9 +22,9 @@ __all__ = ["HELP", "ConfigError", "load_settings"]
 PRESENCE_STYLES = ("documented", "reference")
 
 HELP: dict[str, str] = {
-    "host": "address to bind (default: every interface, so boards on the LAN reach it)",
+    "host": "address to bind (default: all interfaces, for boards on the LAN)",
     "port": "TCP port of the OOCSI line protocol (default 4444)",
-    "http_port": "port of the HTTP and websocket side (default 9000; 0 picks a free one)",
+    "http_port": "port of the HTTP and websocket side (default 9000; 0: any free port)",
     "max_clients": "most clients connected at once; 0 means no limit (default 0)",
     "presence_style": "presence events: 'documented' (default) or 'reference'",
     "timeout": "seconds without a line before a client is timed out (default 120)",
@@ -32,7 +32,7 @@ HELP: dict[str, str] = {
     "probe_seconds": "seconds a name holder has to answer a probe (default 2)",
     "handshake_timeout": "seconds a new connection has to send its name (default 10)",
     "max_line": "longest accepted line in bytes (default 4 MiB)",
-    "max_pending": "output bytes queued for one client before it is cut (default 16 MiB)",
+    "max_pending": "output bytes queued for a client before it is cut (default 16 MiB)",
     "log_level": "DEBUG, INFO, WARNING or ERROR (default INFO)",
 }
 

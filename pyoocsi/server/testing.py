@@ -36,7 +36,9 @@ class RunningServer:
         self._error: BaseException | None = None
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="oocsi-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name="oocsi-server", daemon=True
+        )
         self._thread.start()
         self._ready.wait(10)
         if self._error is not None:
@@ -66,8 +68,10 @@ class RunningServer:
     def call(self, function: Any, *args: Any) -> Any:
         """Run ``function(*args)`` in the server's loop and return its result."""
         assert self._loop is not None
+
         async def run() -> Any:
             return function(*args)
+
         return asyncio.run_coroutine_threadsafe(run(), self._loop).result(10)
 
     def stop(self) -> None:
@@ -83,7 +87,7 @@ def running_server(**overrides: Any) -> Iterator[RunningServer]:
     """Start a server on free loopback ports with the given settings."""
     base = {"host": "127.0.0.1", "port": 0, "http_port": 0}
     base.update(overrides)
-    settings = dataclasses.replace(Settings(), **base)
+    settings = dataclasses.replace(Settings(), **base)  # type: ignore[arg-type]
     running = RunningServer(settings)
     running.start()
     try:

@@ -25,7 +25,9 @@ def test_burst_reaches_every_subscriber_complete_and_in_order() -> None:
         sender.send("pub(JSON)\n")
         sender.text()
         sender.send(
-            "".join(f'sendraw burst {{"n":{n},"pad":"{"x" * 20}"}}\n' for n in range(count))
+            "".join(
+                f'sendraw burst {{"n":{n},"pad":"{"x" * 20}"}}\n' for n in range(count)
+            )
         )
         for reader in readers:
             for n in range(count):

@@ -80,7 +80,7 @@ def test_refusal_is_one_error_line_then_close(
     watcher = connect("watcher(JSON)")
     client = connect()
     # Whatever follows a refused handshake must not be executed.
-    client.send(handshake + "\nsendraw watcher {\"ghost\":1}\nclients\n")
+    client.send(handshake + '\nsendraw watcher {"ghost":1}\nclients\n')
     assert client.text() == error
     assert client.closed()
     watcher.silent()

@@ -160,11 +160,9 @@ def test_pd_output_and_input(connect: Connect) -> None:
     )
     line = pd.text()
     assert line.startswith("mpd timestamp=")
-    assert line.endswith(
-        " sender=s _x=2 arr=1,2 B=1 direct=3 nl=a b s=two words ;"
-    )
+    assert line.endswith(" sender=s _x=2 arr=1,2 B=1 direct=3 nl=a b s=two words ;")
     # PD writes ' where JSON needs a comma, and ends lines with ;
-    pd.send("clients;\nsendraw s {\"pd\":1'\"q\":2};\nping;\n")
+    pd.send('clients;\nsendraw s {"pd":1\'"q":2};\nping;\n')
     assert pd.text() == "mpd,s;"
     assert strip_time(sender.message()) == {
         "pd": 1,
