@@ -7,8 +7,8 @@ Rules:
 - Integers keep every digit (``2**64`` and beyond too); ``null`` values are kept.
 - Doubles are written the way Java's ``Double.toString`` writes them
   (``100.0``, ``1.0E20``, ``1.0E-7``); :class:`Float32` values, produced by
-  function channels, the way ``Float.toString`` does (``0.33333334``). A value
-  that overflowed to infinity is written as the string ``"Infinity"``.
+  function channels, the way ``Float.toString`` does (``0.33333334``). A number
+  that overflows a double (``1e400``) is read as the string ``"Infinity"``.
 - JSON lines carry the data's top-level keys sorted by UTF-16 code unit, nested
   objects in the sender's order, then ``recipient``, ``timestamp``, ``sender``.
   Data keys with those three names are replaced by the server's values.
@@ -75,7 +75,16 @@ def _reject_constant(name: str) -> Any:
     raise PayloadError(f"{name} is not JSON")
 
 
-_decoder = json.JSONDecoder(parse_constant=_reject_constant)
+def _parse_double(text: str) -> float | str:
+    # Java writes a double that overflowed as the string "Infinity"; doing it at
+    # parse time keeps non-finite floats out of the data orjson renders.
+    value = float(text)
+    if math.isinf(value):
+        return java_double(value)
+    return value
+
+
+_decoder = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_parse_double)
 
 
 def parse_object(text: str) -> dict[str, Any]:
