@@ -10,6 +10,7 @@ from pyoocsi._version import __version__
 from pyoocsi.core.hub import Hub
 from pyoocsi.core.settings import Settings
 from pyoocsi.server.tcp import Flusher, TcpConnection
+from pyoocsi.web import WebServer
 
 __all__ = ["Server"]
 
@@ -35,6 +36,8 @@ class Server:
         self._tick: asyncio.TimerHandle | None = None
         self._stopped = asyncio.Event()
         self.tcp_port = 0
+        self.web = WebServer(self.hub, settings)
+        self.http_port = 0
 
     async def start(self) -> None:
         """Open the listeners and start the periodic work."""
@@ -47,6 +50,8 @@ class Server:
             reuse_address=True,
         )
         self.tcp_port = self._tcp.sockets[0].getsockname()[1]
+        await self.web.start()
+        self.http_port = self.web.port
         self._schedule_tick()
         where = self.settings.host or "all interfaces"
         logger.info(
@@ -98,4 +103,5 @@ class Server:
                 break
         for connection in list(self._connections):
             connection.abort()
+        await self.web.stop()
         logger.info("server stopped")

@@ -23,12 +23,13 @@ __all__ = ["RunningServer", "running_server"]
 
 
 class RunningServer:
-    """A server running in a thread; ``host`` and ``port`` say where."""
+    """A server running in a thread; ``host``, ``port`` and ``http_port`` say where."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.host = settings.host
         self.port = 0
+        self.http_port = 0
         self.server: Server | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -62,6 +63,7 @@ class RunningServer:
         await server.start()
         self.server = server
         self.port = server.tcp_port
+        self.http_port = server.http_port
         self._ready.set()
         await server.serve_until_stopped()
 

@@ -1,0 +1,147 @@
+"""Websocket frames of the reference web protocol, as text.
+
+Rules:
+- The first frame from a client is its name. It is trimmed; a name that is
+  empty, longer than 200 characters, not ASCII or holding whitespace is
+  replaced by ``webclient_####`` (as the reference does), then one leading and
+  one trailing ``/`` are dropped. ``name:password`` asks for a private client
+  and is checked like a TCP handshake.
+- Later frames are read by prefix, first match wins (``_TABLE``): ``sendjson``,
+  ``subscribe``, ``unsubscribe``; any other frame is a pong.
+- A message frame is ``{"recipient","timestamp","sender","data"}`` in that
+  order; the data is written exactly as on the TCP side (keys sorted, Java
+  number notation), cut out of the message's cached JSON line.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import orjson
+
+from pyoocsi.core.commands import trim
+from pyoocsi.core.handshake import MAX_HANDSHAKE, Dialect, Handshake
+from pyoocsi.core.message import Message
+
+__all__ = [
+    "FALLBACK_NAME",
+    "Frame",
+    "Kind",
+    "data_json",
+    "error_frame",
+    "message_frame",
+    "name_handshake",
+    "parse_frame",
+    "welcome_frame",
+]
+
+FALLBACK_NAME = "webclient_####"
+
+
+class Kind(enum.Enum):
+    SENDJSON = "sendjson"
+    SUBSCRIBE = "subscribe"
+    UNSUBSCRIBE = "unsubscribe"
+    PONG = "pong"
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    kind: Kind
+    target: str = ""
+    payload: str = ""
+
+
+def _sendjson(text: str) -> Frame:
+    parts = text.split(" ", 2)
+    if len(parts) < 3 or not parts[1]:
+        return Frame(Kind.PONG)
+    return Frame(Kind.SENDJSON, parts[1], parts[2])
+
+
+def _spec(kind: Kind) -> Callable[[str], Frame]:
+    def parse(text: str) -> Frame:
+        return Frame(kind, text.partition(" ")[2].strip())
+
+    return parse
+
+
+_TABLE: tuple[tuple[str, Callable[[str], Frame]], ...] = (
+    ("sendjson ", _sendjson),
+    ("subscribe ", _spec(Kind.SUBSCRIBE)),
+    ("unsubscribe ", _spec(Kind.UNSUBSCRIBE)),
+)
+
+
+def parse_frame(text: str) -> Frame:
+    """Read one frame from an admitted client."""
+    for prefix, parse in _TABLE:
+        if text.startswith(prefix):
+            return parse(text)
+    return Frame(Kind.PONG)
+
+
+def name_handshake(frame: str) -> Handshake:
+    """The handshake for a client's first frame (see the rules above)."""
+    name = trim(frame)
+    if (
+        not name
+        or len(name) > MAX_HANDSHAKE
+        or not name.isascii()
+        or any(ch.isspace() for ch in name)
+    ):
+        name = FALLBACK_NAME
+    token = name.removeprefix("/").removesuffix("/")
+    base, sep, password = token.partition(":")
+    if not base or (sep and not password):
+        token = base = FALLBACK_NAME
+        sep = ""
+    return Handshake(Dialect.JSON, base, password if sep else None, token)
+
+
+def _message_text(text: str) -> str:
+    # Hand-built like the reference's (spaces around the colon).
+    return '{"message" : ' + orjson.dumps(text).decode() + "}"
+
+
+def welcome_frame(name: str) -> str:
+    return _message_text(f"welcome {name}")
+
+
+def error_frame(reason: str) -> str:
+    return _message_text(f"ERROR: {reason}")
+
+
+def data_json(message: Message) -> str:
+    """The message data alone, as the TCP line writes it."""
+    line = message.json_line()
+    tail = (
+        b'"recipient":'
+        + orjson.dumps(message.recipient)
+        + b',"timestamp":'
+        + str(message.timestamp).encode()
+        + b',"sender":'
+        + orjson.dumps(message.sender)
+        + b"}\n"
+    )
+    if not line.endswith(tail):  # only if the TCP writer changes its layout
+        return orjson.dumps(message.data, option=orjson.OPT_SORT_KEYS).decode()
+    body = line[1 : len(line) - len(tail)].removesuffix(b",")
+    return "{" + body.decode() + "}"
+
+
+def message_frame(message: Message) -> str:
+    """The frame a websocket client receives for a message."""
+    return (
+        '{"recipient":'
+        + orjson.dumps(message.recipient).decode()
+        + ',"timestamp":'
+        + str(message.timestamp)
+        + ',"sender":'
+        + orjson.dumps(message.sender).decode()
+        + ',"data":'
+        + data_json(message)
+        + "}"
+    )

@@ -1,0 +1,72 @@
+"""Clients that live inside the server: no socket, the hub calls them directly.
+
+A local peer never times out: the hub's keep-alive ping counts as its answer.
+Work a peer does in reaction to a delivery is scheduled on the loop, never run
+inside the hub's routing call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from pyoocsi.core.handshake import Dialect, Handshake
+from pyoocsi.core.hub import Client, Hub
+from pyoocsi.core.message import Message
+from pyoocsi.core.peer import Departure
+
+__all__ = ["LocalPeer"]
+
+logger = logging.getLogger("pyoocsi.web")
+
+
+class LocalPeer:
+    """A named client of the hub run by the server itself."""
+
+    def __init__(self, hub: Hub, name: str, kind: str) -> None:
+        self.hub = hub
+        self.name = name
+        self.kind = kind
+        self.client: Client | None = None
+        self.refusal: str | None = None
+
+    def join(self) -> bool:
+        """Register under ``name``; False (with ``refusal`` set) if refused."""
+        self.hub.register(self, Handshake(Dialect.JSON, self.name, None, self.name))
+        return self.client is not None
+
+    def leave(self) -> None:
+        if self.client is not None:
+            self.hub.depart(self.client.name, Departure.QUIT)
+
+    # Peer ---------------------------------------------------------------------
+
+    def describe(self) -> str:
+        return self.kind
+
+    def admit(self, handshake: Handshake) -> None:
+        self.client = self.hub.clients[handshake.name]
+        self.name = handshake.name
+
+    def refuse(self, reason: str) -> None:
+        self.refusal = reason
+        logger.warning("%s %s not started: %s", self.kind, self.name, reason)
+
+    def deliver(self, message: Message) -> None:
+        asyncio.get_running_loop().call_soon(self.received, message)
+
+    def received(self, message: Message) -> None:
+        """A message for this client, outside the hub's routing call."""
+
+    def reply(self, text: str) -> None:
+        pass
+
+    def ping(self) -> None:
+        asyncio.get_running_loop().call_soon(self._alive)
+
+    def _alive(self) -> None:
+        if self.client is not None and self.name in self.hub.clients:
+            self.hub.seen(self.client)
+
+    def disconnect(self, departure: Departure) -> None:
+        self.client = None

@@ -1,0 +1,97 @@
+"""The HTTP and websocket side: one aiohttp application on the server's loop.
+
+Routes are matched in the order they are added; the service-call catch-alls
+(``/<service>/...``) come last, so every named page and route wins over a
+service of the same name, as in the reference web server.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from pyoocsi.core.hub import Hub
+from pyoocsi.core.settings import Settings
+from pyoocsi.web.builtins import Builtins
+from pyoocsi.web.keys import HUB, SETTINGS, STATE
+from pyoocsi.web.settings import WebSettings
+from pyoocsi.web.websocket import websocket_handler
+
+__all__ = ["WebServer", "WebState", "build_app"]
+
+logger = logging.getLogger("pyoocsi.web")
+
+SHUTDOWN_TIMEOUT = 2.0  # seconds open requests get when the server stops
+
+
+@dataclass(slots=True)
+class WebState:
+    """Counters the web side keeps for the API and metrics."""
+
+    started: float = field(default_factory=time.monotonic)
+    websockets: int = 0
+    sse_streams: int = 0
+    http_sends: int = 0
+    service_calls: int = 0
+
+
+async def channels(request: web.Request) -> web.Response:
+    """``GET /channels``: the TCP ``channels`` reply as plain text."""
+    return web.Response(text=request.app[HUB].channel_list())
+
+
+def build_app(hub: Hub, settings: WebSettings) -> web.Application:
+    """The aiohttp application with every route."""
+    app = web.Application(client_max_size=settings.max_body)
+    app[HUB] = hub
+    app[SETTINGS] = settings
+    app[STATE] = WebState()
+    app.router.add_get("/ws", websocket_handler)
+    app.router.add_get("/channels", channels)
+    return app
+
+
+class WebServer:
+    """Runs :func:`build_app` on the HTTP port next to the TCP listener."""
+
+    def __init__(
+        self, hub: Hub, settings: Settings, web_settings: WebSettings | None = None
+    ) -> None:
+        self.hub = hub
+        self.settings = settings
+        self.web_settings = web_settings or WebSettings()
+        self.builtins = Builtins(hub)
+        self.port = 0
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        app = build_app(self.hub, self.web_settings)
+        runner = web.AppRunner(
+            app,
+            access_log=None,
+            handle_signals=False,
+            shutdown_timeout=SHUTDOWN_TIMEOUT,
+        )
+        await runner.setup()
+        site = web.TCPSite(
+            runner,
+            host=self.settings.host or None,
+            port=self.settings.http_port,
+            reuse_address=True,
+        )
+        await site.start()
+        self._runner = runner
+        address = runner.addresses[0]
+        self.port = address[1]
+        self.builtins.start()
+        logger.info("serving HTTP and websocket on port %d", self.port)
+
+    async def stop(self) -> None:
+        self.builtins.stop()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        logger.info("HTTP and websocket side stopped")

@@ -1,0 +1,181 @@
+"""One websocket client, without any I/O: text frames in, text frames out.
+
+Rules:
+- The first frame is the name (see :mod:`pyoocsi.web.frames`); until the hub
+  admits the client, later frames are held, and dropped if it is refused.
+- A refused name gets one ``{"message" : "ERROR: ..."}`` frame, then the
+  socket is closed; a taken name gets the reference's exact text.
+- Every frame after the welcome is activity; ``sendjson`` publishes through
+  the hub like a TCP ``sendraw``, so retained, delayed and scheduled messages
+  work the same on both transports. Any frame that is not a command is a pong.
+- A ``sendjson`` payload that is not one JSON object is not delivered; it is
+  logged and counted, as on TCP.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from pyoocsi.core.encoding import PayloadError, parse_object
+from pyoocsi.core.handshake import Handshake
+from pyoocsi.core.hub import RESERVED_NAMES, Client, Hub
+from pyoocsi.core.message import Message
+from pyoocsi.core.peer import Departure
+from pyoocsi.core.session import State
+from pyoocsi.web.frames import (
+    FALLBACK_NAME,
+    Kind,
+    error_frame,
+    message_frame,
+    name_handshake,
+    parse_frame,
+    welcome_frame,
+)
+
+__all__ = ["Outlet", "State", "WebSocketSession"]
+
+logger = logging.getLogger("pyoocsi.web")
+
+MAX_HELD = 100  # frames a client may send before its welcome
+
+
+class Outlet(Protocol):
+    """The I/O side of a websocket session, supplied by the adapter."""
+
+    def send(self, text: str) -> None:
+        """Queue a text frame; the adapter sends them in order."""
+        ...
+
+    def close(self) -> None:
+        """Close after every queued frame has been sent."""
+        ...
+
+    def abort(self) -> None:
+        """Close now, discarding what is queued."""
+        ...
+
+
+class WebSocketSession:
+    """A client of the reference web server's websocket protocol."""
+
+    def __init__(self, hub: Hub, outlet: Outlet, address: str) -> None:
+        self.hub = hub
+        self.outlet = outlet
+        self.address = address
+        self.state = State.HANDSHAKE
+        self.client: Client | None = None
+        self._asked_for = ""
+        self._held: list[str] = []
+
+    @property
+    def closed(self) -> bool:
+        return self.state is State.CLOSED
+
+    @property
+    def name(self) -> str | None:
+        return self.client.name if self.client is not None else None
+
+    # input ------------------------------------------------------------------
+
+    def text_received(self, text: str) -> None:
+        """Feed one text frame."""
+        if self.state is State.OPEN:
+            assert self.client is not None
+            self.hub.seen(self.client)
+            self._execute(self.client, text)
+        elif self.state is State.HANDSHAKE:
+            handshake = name_handshake(text)
+            if handshake.token == FALLBACK_NAME != text.strip():
+                logger.warning(
+                    "%s sent an unusable name %r; it becomes %s",
+                    self.describe(),
+                    text[:80],
+                    FALLBACK_NAME,
+                )
+            self._asked_for = handshake.name
+            self.state = State.WAITING
+            self.hub.register(self, handshake)
+        elif self.state is State.WAITING:
+            self._held.append(text)
+            if len(self._held) > MAX_HELD:
+                self.hub.withdraw(self)
+                self.refuse("too many frames before the welcome")
+
+    def _execute(self, client: Client, text: str) -> None:
+        frame = parse_frame(text)
+        kind = frame.kind
+        if kind is Kind.SENDJSON:
+            self._publish(client, frame.target, frame.payload)
+        elif kind is Kind.SUBSCRIBE:
+            self.hub.subscribe(client, frame.target)
+        elif kind is Kind.UNSUBSCRIBE:
+            self.hub.unsubscribe(client, frame.target)
+        else:
+            self.hub.answered(client)
+
+    def _publish(self, client: Client, recipient: str, payload: str) -> None:
+        try:
+            data = parse_object(payload.strip())
+        except PayloadError as exc:
+            self.hub.stats.refused_payloads += 1
+            logger.warning(
+                "message from %s to %s refused: %s", client.name, recipient, exc
+            )
+            return
+        self.hub.publish(client.name, recipient, data)
+
+    def handshake_expired(self) -> None:
+        """Called by the adapter when no name arrived in time."""
+        if self.state is State.HANDSHAKE:
+            seconds = self.hub.settings.handshake_timeout
+            self.refuse(f"no name received within {seconds:g} s")
+
+    def connection_lost(self) -> None:
+        """The socket closed or failed."""
+        state, self.state = self.state, State.CLOSED
+        if state is State.OPEN and self.client is not None:
+            self.hub.depart(self.client.name, Departure.CLOSED)
+        elif state is State.WAITING:
+            self.hub.withdraw(self)
+
+    # Peer: what the hub calls -------------------------------------------------
+
+    def describe(self) -> str:
+        return f"websocket {self.address}"
+
+    def admit(self, handshake: Handshake) -> None:
+        self.state = State.OPEN
+        self.client = self.hub.clients[handshake.name]
+        self.outlet.send(welcome_frame(handshake.token))
+        held, self._held = self._held, []
+        for text in held:
+            if self.state is not State.OPEN:
+                break
+            self.text_received(text)
+
+    def refuse(self, reason: str) -> None:
+        name = self._asked_for
+        if name and (name in self.hub.names or name in RESERVED_NAMES):
+            reason = f"client {name} exists already"
+        logger.warning("%s refused: %s", self.describe(), reason)
+        self.state = State.CLOSED
+        self._held.clear()
+        self.outlet.send(error_frame(reason))
+        self.outlet.close()
+
+    def deliver(self, message: Message) -> None:
+        self.outlet.send(message_frame(message))
+
+    def reply(self, text: str) -> None:
+        self.outlet.send(text)
+
+    def ping(self) -> None:
+        self.outlet.send("ping")
+
+    def disconnect(self, departure: Departure) -> None:
+        self.state = State.CLOSED
+        if departure is Departure.OVERFLOW:
+            self.outlet.abort()
+        else:
+            self.outlet.close()

@@ -1,0 +1,25 @@
+"""Limits and options of the HTTP and websocket side, with their defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["WebSettings"]
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class WebSettings:
+    """Web-side settings; the server's own limits apply too (``max_line`` is the
+    largest websocket frame, ``max_pending`` the output queued per client)."""
+
+    max_body: int = 1 * MIB  # bytes in one HTTP request body
+    max_sse: int = 1000  # server-sent event streams open at once
+    sse_buffer: int = 1000  # events queued for one stream before it is ended
+    sse_keepalive: float = 15.0  # seconds between keep-alive comments
+    call_timeout: float = 2.0  # seconds an HTTP service call waits for its reply
+    # Origins allowed to POST (scheme://host[:port]); empty allows every origin.
+    allowed_origins: tuple[str, ...] = ()
+    # A notice shown on the landing page, e.g. for a public server.
+    notice: str = ""

@@ -1,0 +1,16 @@
+"""Fixtures: a real server with its HTTP side on free loopback ports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from pyoocsi.server.testing import RunningServer, running_server
+
+
+@pytest.fixture
+def oocsi_server() -> Iterator[RunningServer]:
+    """A server with default settings on free ports."""
+    with running_server() as server:
+        yield server

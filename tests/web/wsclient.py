@@ -1,0 +1,117 @@
+"""Websocket and HTTP clients for the web tests: real sockets, exact frames.
+
+Tests are plain functions that run one coroutine with :func:`run`; waits are
+multiples of ``TICK`` from :mod:`tests.wire`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from types import TracebackType
+from typing import Any, TypeVar
+
+import aiohttp
+import orjson
+
+from tests.wire import TICK
+
+T = TypeVar("T")
+
+
+def run(coro: Awaitable[T]) -> T:
+    """Run a test coroutine to its end, within a generous limit."""
+
+    async def limited() -> T:
+        return await asyncio.wait_for(coro, 60 * TICK)
+
+    return asyncio.run(limited())
+
+
+class WsClient:
+    """A websocket client of ``/ws`` that reads whole text frames.
+
+    Like the browser client it answers each ``ping`` frame with ``.`` as soon as
+    it arrives (unless ``answer_pings`` is False, when pings are frames too).
+    """
+
+    def __init__(
+        self, port: int, host: str = "127.0.0.1", answer_pings: bool = True
+    ) -> None:
+        self.url = f"http://{host}:{port}/ws"
+        self.answer_pings = answer_pings
+        self.session: aiohttp.ClientSession | None = None
+        self.ws: aiohttp.ClientWebSocketResponse | None = None
+        self.close_code: int | None = None
+        self._frames: asyncio.Queue[str | None] = asyncio.Queue()
+        self._reader: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> WsClient:
+        self.session = aiohttp.ClientSession()
+        self.ws = await self.session.ws_connect(self.url, autoping=True)
+        self._reader = asyncio.create_task(self._read())
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+        if self._reader is not None:
+            await self._reader
+        if self.session is not None:
+            await self.session.close()
+
+    async def _read(self) -> None:
+        assert self.ws is not None
+        async for msg in self.ws:
+            if msg.type is not aiohttp.WSMsgType.TEXT:
+                break
+            if self.answer_pings and msg.data == "ping":
+                await self.ws.send_str(".")
+            else:
+                self._frames.put_nowait(msg.data)
+        self.close_code = self.ws.close_code
+        self._frames.put_nowait(None)
+
+    async def send(self, text: str) -> None:
+        assert self.ws is not None
+        await self.ws.send_str(text)
+
+    async def frame(self, timeout: float = 10 * TICK) -> str:
+        """The next text frame; fails on timeout or close."""
+        text = await asyncio.wait_for(self._frames.get(), timeout)
+        if text is None:
+            self._frames.put_nowait(None)
+            raise AssertionError(f"closed with code {self.close_code}")
+        return text
+
+    async def message(self, timeout: float = 10 * TICK) -> dict[str, Any]:
+        """The next frame, parsed as a message."""
+        value = orjson.loads(await self.frame(timeout))
+        assert isinstance(value, dict)
+        return value
+
+    async def login(self, name: str) -> str:
+        """Send the name and return the welcome frame."""
+        await self.send(name)
+        return await self.frame()
+
+    async def silent(self, seconds: float = TICK) -> None:
+        """Assert that no frame arrives for ``seconds``."""
+        try:
+            text = await asyncio.wait_for(self._frames.get(), seconds)
+        except TimeoutError:
+            return
+        raise AssertionError(f"unexpected frame {text!r}")
+
+    async def closed(self, timeout: float = 10 * TICK) -> int | None:
+        """Wait for the server to close (after any frames); the close code."""
+        while True:
+            text = await asyncio.wait_for(self._frames.get(), timeout)
+            if text is None:
+                self._frames.put_nowait(None)
+                return self.close_code
