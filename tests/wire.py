@@ -99,3 +99,9 @@ def strip_time(message: dict[str, Any]) -> dict[str, Any]:
     """A message without its timestamp, for exact comparison."""
     assert isinstance(message.pop("timestamp"), int)
     return message
+
+
+def sync(client: LineClient) -> None:
+    """Wait until the server has handled everything the client sent before."""
+    client.send("ping\n")
+    assert client.text() == "."

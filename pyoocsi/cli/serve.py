@@ -38,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         parser.add_argument(
             f"--{name.replace('_', '-')}",
             dest=name,
-            type=str if isinstance(default, str) else type(default),
+            type=str if isinstance(default, str | bool) else type(default),
             default=None,
             metavar=name.upper(),
             help=f"{HELP[name]}  [env OOCSI_{name.upper()}]",
@@ -81,6 +81,9 @@ async def _serve(settings: Settings) -> int:
         loop.add_signal_handler(signum, server.request_stop)
     try:
         await server.start()
+    except ConfigError as exc:
+        logging.getLogger("pyoocsi.server").error("%s", exc)
+        return 2
     except OSError as exc:
         logging.getLogger("pyoocsi.server").error("cannot listen: %s", exc)
         return 1

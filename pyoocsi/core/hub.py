@@ -10,6 +10,13 @@ Rules:
   receiving every message of a sender in order; a channel exists from its first
   subscriber to its last.
 - Unknown recipients and refused payloads are dropped, logged and counted.
+- A message with ``_DELAY`` or ``_SCHEDULE`` is held by the scheduler and routed
+  when due, its recipient resolved then; one past a limit is refused, logged and
+  answered with an ``error (...)`` line, never dropped silently.
+- A message with ``_RETAIN`` on a channel is kept, served to every new
+  subscriber and replaced (or cleared) by the channel's next message; a channel
+  holding a valid retained message exists even without subscribers, and a
+  retained message to a name nobody holds creates that channel.
 - A name held by a client is taken over by a newcomer only after the holder was
   pinged and stayed silent for ``probe_seconds``; the holder then times out.
 - Only lines received from a client count as its activity.
@@ -24,25 +31,19 @@ from typing import Any
 
 from pyoocsi.core.handshake import Handshake, resolve_placeholders
 from pyoocsi.core.message import Message
+from pyoocsi.core.meta import META_CHANNELS, MetaChannels
 from pyoocsi.core.peer import Departure, Peer
 from pyoocsi.core.presence import Presence, presence_target
+from pyoocsi.core.scheduler import Limits, Scheduler, SchedulerFullError
 from pyoocsi.core.settings import Settings
+from pyoocsi.core.store import Retained, Store
+from pyoocsi.core.timing import TooFarAheadError, due_time, retain_ms
 
 __all__ = ["Channel", "Client", "Hub", "HubStats"]
 
 logger = logging.getLogger("pyoocsi.server")
 
-RESERVED_NAMES = frozenset(
-    {
-        "SERVER",
-        "SELF",
-        "OOCSI_events",
-        "OOCSI_connections",
-        "OOCSI_metrics",
-        "OOCSI_clients",
-        "OOCSI_channels",
-    }
-)
+RESERVED_NAMES = frozenset({"SERVER", "SELF", *META_CHANNELS})
 
 
 @dataclass(eq=False, slots=True)
@@ -74,6 +75,8 @@ class Channel:
     name: str
     password: str | None
     subscribers: dict[str, Subscription] = field(default_factory=dict)
+    retained: Message | None = None
+    retain_until: int = 0  # epoch ms
 
 
 @dataclass(slots=True)
@@ -86,6 +89,7 @@ class HubStats:
     refused_payloads: int = 0
     refused_sends: int = 0
     connections: int = 0
+    held: int = 0  # delayed and scheduled messages accepted
 
 
 @dataclass(eq=False, slots=True)
@@ -119,8 +123,25 @@ class Hub:
             self._member_names,
             settings.presence_style,
         )
+        # private client names: ``authenticate(name, password)`` checks one, and
+        # ``protected(name)`` says whether a name needs a password at all
         self.authenticate: Callable[[str, str], bool] | None = None
+        self.protected: Callable[[str], bool] = _nobody
         self._probes: dict[str, _Probe] = {}
+        self.scheduler = Scheduler(
+            Limits(
+                settings.max_delayed,
+                settings.max_delayed_bytes,
+                settings.max_delayed_total,
+                settings.max_delayed_total_bytes,
+            )
+        )
+        # ``wake(due_ms)``: the adapter's timer, called when the earliest
+        # pending message changes; it then calls :meth:`deliver_due`.
+        self.wake: Callable[[int], None] = _no_timer
+        self.store: Store | None = None
+        self._retaining: dict[str, Channel] = {}
+        self.meta = MetaChannels(self)
 
     # lookups ----------------------------------------------------------------
 
@@ -145,10 +166,15 @@ class Hub:
         if handshake.password is not None and not self._password_ok(handshake):
             peer.refuse(f"password wrong for name: {name}")
             return
-        limit = self.settings.max_clients
-        if limit and len(self.clients) + len(self._probes) >= limit:
-            peer.refuse(f"server full: at most {limit} clients")
+        if handshake.password is None and self.protected(name):
+            logger.warning(
+                "%s asked for protected name %s without a password",
+                peer.describe(),
+                name,
+            )
+            peer.refuse(f"password wrong for name: {name}")
             return
+        # A takeover of a held name does not add a client: probe before the limit.
         probe = self._probes.get(name)
         if probe is not None:
             probe.waiting.append((peer, handshake))
@@ -159,6 +185,10 @@ class Hub:
             return
         if name in RESERVED_NAMES or name in self.names:
             peer.refuse(f"name already registered: {name}")
+            return
+        limit = self.settings.max_clients
+        if limit and len(self.clients) >= limit:
+            peer.refuse(f"server full: at most {limit} clients")
             return
         self._admit(peer, handshake)
 
@@ -176,6 +206,7 @@ class Hub:
         logger.info("client %s connected (%s)", client.name, peer.describe())
         peer.admit(handshake)
         self.presence.connected(client.name)
+        self.meta.connection(client.name, "OOCSI", "client connected")
 
     def _start_probe(self, holder: Client, peer: Peer, handshake: Handshake) -> None:
         logger.info(
@@ -219,6 +250,7 @@ class Hub:
         logger.info("client %s disconnected (%s)", name, departure.value)
         client.peer.disconnect(departure)
         self.presence.departed(name, closed_channels, departure is Departure.TIMEOUT)
+        self.meta.connection("SERVER", name, "removed channel")
         if name in self._probes:
             self._resolve_probe(name, holder_alive=False)
 
@@ -251,6 +283,8 @@ class Hub:
             if now >= probe.deadline:
                 self._resolve_probe(name, holder_alive=False)
         self.presence.tick(now)
+        self._expire_retained()
+        self.meta.tick(now)
 
     # subscriptions ----------------------------------------------------------
 
@@ -263,28 +297,48 @@ class Hub:
             self.presence.track(client.name, target)
             return
         name, _sep, password = spec.partition(":")
-        name = name.strip()
-        if not name or name in (client.name, "SELF"):
+        self._subscribe(client, name.strip(), password or None, spec, None)
+
+    def _subscribe(
+        self,
+        client: Client,
+        name: str,
+        password: str | None,
+        spec: str,
+        view: Callable[[Message], Message | None] | None,
+    ) -> None:
+        if not name or name in (client.name, "SELF", "SERVER"):
             return
         entry = self.names.get(name)
-        if isinstance(entry, Client) or name in RESERVED_NAMES:
+        if isinstance(entry, Client):
             return
         created = entry is None
         if entry is None:
-            entry = Channel(name, password or None)
-            self.names[name] = entry
-            logger.debug("channel %s created by %s", name, client.name)
-        elif entry.password != (password or None):
+            entry = self._new_channel(name, password)
+        elif entry.password != password:
             logger.warning(
                 "client %s refused on channel %s: wrong password", client.name, name
             )
             return
         if client.name in entry.subscribers:
             return
-        entry.subscribers[client.name] = Subscription(client, spec)
+        entry.subscribers[client.name] = Subscription(client, spec, view)
         client.channels[name] = None
         if not client.private:
             self.presence.subscribed(client.name, name, created)
+        self.meta.connection(client.name, name, "subscribed")
+        retained = entry.retained
+        if retained is not None and entry.retain_until > self.wall_ms():
+            copy = retained if view is None else view(retained)
+            if copy is not None:
+                client.peer.deliver(copy)
+
+    def _new_channel(self, name: str, password: str | None) -> Channel:
+        channel = Channel(name, password)
+        self.names[name] = channel
+        logger.debug("channel %s created", name)
+        self.meta.connection("SERVER", name, "added channel")
+        return channel
 
     def unsubscribe(self, client: Client, spec: str) -> None:
         """``unsubscribe SPEC``: ends a channel or presence subscription."""
@@ -303,53 +357,170 @@ class Hub:
         closed = self._close_if_empty(entry)
         if not client.private:
             self.presence.left_channel(client.name, name, closed)
+        self.meta.connection(client.name, name, "unsubscribed")
 
     def _close_if_empty(self, channel: Channel) -> bool:
-        if channel.subscribers:
+        if channel.subscribers or channel.retained is not None:
             return False
-        del self.names[channel.name]
+        if self.names.get(channel.name) is channel:
+            del self.names[channel.name]
         logger.debug("channel %s closed", channel.name)
+        self.meta.connection("SERVER", channel.name, "closed empty channel")
         return True
 
     # routing ----------------------------------------------------------------
 
     def publish(self, sender: str, recipient: str, data: dict[str, Any]) -> int:
-        """Route one message now; returns the number of deliveries."""
-        message = Message(sender, recipient, self.wall_ms(), data)
-        return self.route(message)
+        """Route a message now, or hold it when it is for later.
+
+        Returns the number of deliveries made now (0 for a held message).
+        """
+        now = self.wall_ms()
+        try:
+            due = due_time(data, now)
+        except TooFarAheadError as exc:
+            self.refuse_send(sender, recipient, str(exc))
+            return 0
+        if due is None:
+            return self.route(Message(sender, recipient, now, data))
+        self.hold(Message(sender, recipient, due, data))
+        return 0
+
+    def refuse_send(self, sender: str, recipient: str, reason: str) -> None:
+        """A message is not accepted: log it, count it and tell its sender."""
+        self.stats.refused_sends += 1
+        logger.warning("message from %s to %s refused: %s", sender, recipient, reason)
+        client = self.clients.get(sender)
+        if client is not None:
+            client.peer.reply(f"error ({reason})")
+
+    # held messages ----------------------------------------------------------
+
+    def hold(self, message: Message) -> bool:
+        """Keep a message until ``message.timestamp``; False if a limit refused it."""
+        earliest = self.scheduler.next_due()
+        try:
+            pending = self.scheduler.add(message)
+        except SchedulerFullError as exc:
+            self.refuse_send(message.sender, message.recipient, str(exc))
+            return False
+        self.stats.held += 1
+        if self.store is not None:
+            self.store.pending_added(pending.ident, message)
+        if earliest is None or message.timestamp < earliest:
+            self.wake(message.timestamp)
+        return True
+
+    def restore_pending(self, ident: int, message: Message) -> None:
+        """Hold a message read back from the store (no limits, no store write)."""
+        earliest = self.scheduler.next_due()
+        self.scheduler.add(message, ident)
+        if earliest is None or message.timestamp < earliest:
+            self.wake(message.timestamp)
+
+    def deliver_due(self) -> int | None:
+        """Route every held message that is due; returns the next due time."""
+        due = self.scheduler.pop_due(self.wall_ms())
+        for pending in due:
+            self.route(pending.message)
+        if due and self.store is not None:
+            self.store.pending_done([pending.ident for pending in due])
+        return self.scheduler.next_due()
+
+    # retained messages ------------------------------------------------------
+
+    def _retain(self, channel: Channel, message: Message) -> None:
+        """A message on a channel replaces (or clears) its retained message."""
+        keep = retain_ms(message.data)
+        if keep is None:
+            if channel.retained is not None:
+                self._clear_retained(channel)
+            return
+        channel.retained = message
+        channel.retain_until = self.wall_ms() + keep
+        self._retaining[channel.name] = channel
+        if self.store is not None:
+            self.store.retained_set(
+                Retained(channel.name, channel.password, message, channel.retain_until)
+            )
+
+    def _clear_retained(self, channel: Channel) -> None:
+        channel.retained = None
+        self._retaining.pop(channel.name, None)
+        if self.store is not None:
+            self.store.retained_cleared(channel.name)
+        self._close_if_empty(channel)
+
+    def _expire_retained(self) -> None:
+        now = self.wall_ms()
+        for channel in list(self._retaining.values()):
+            if channel.retain_until <= now:
+                logger.debug("retained message of %s expired", channel.name)
+                self._clear_retained(channel)
+
+    def restore_retained(self, retained: Retained) -> None:
+        """Put back a retained message read from the store."""
+        if retained.until <= self.wall_ms():
+            return
+        entry = self.names.get(retained.channel)
+        if entry is None:
+            entry = self._new_channel(retained.channel, retained.password)
+        if not isinstance(entry, Channel) or entry.password != retained.password:
+            return
+        entry.retained = retained.message
+        entry.retain_until = retained.until
+        self._retaining[entry.name] = entry
+
+    def _retaining_channel(self, name: str, password: str | None) -> Channel | None:
+        """The channel a retained message to a free name creates, if it may."""
+        if not name or name in RESERVED_NAMES or "[" in name or "(" in name:
+            return None
+        return self._new_channel(name, password)
+
+    # routing ----------------------------------------------------------------
 
     def route(self, message: Message) -> int:
         """Deliver a message to its recipient; unknown recipients are counted."""
         name, sep, password = message.recipient.partition(":")
         entry = self.names.get(name)
+        if entry is None and retain_ms(message.data) is not None:
+            entry = self._retaining_channel(name, password if sep else None)
         delivered = 0
+        receivers: list[str] | None = [] if self.meta.events_wanted(message) else None
         if isinstance(entry, Client):
             entry.peer.deliver(message)
             delivered = 1
+            if receivers is not None:
+                receivers.append(name)
         elif isinstance(entry, Channel):
             if entry.password != (password if sep else None):
-                self.stats.refused_sends += 1
-                logger.warning(
-                    "message from %s to channel %s refused: wrong password",
-                    message.sender,
-                    name,
+                self.refuse_send(
+                    message.sender, name, f"wrong password for channel {name}"
                 )
                 return 0
-            delivered = self._fan_out(entry.subscribers.values(), message)
+            delivered = self._fan_out(entry.subscribers.values(), message, receivers)
+            self._retain(entry, message)
         if delivered:
             self.stats.messages += 1
             self.stats.deliveries += delivered
-        else:
+        elif not (isinstance(entry, Channel) and entry.retained is message):
             self.stats.unroutable += 1
             logger.debug(
                 "message from %s to %s dropped: no recipient",
                 message.sender,
                 message.recipient,
             )
+        if receivers is not None:
+            channel = name if isinstance(entry, Channel) else ""
+            self.meta.routed(message, channel, receivers)
         return delivered
 
     @staticmethod
-    def _fan_out(subscriptions: Iterable[Subscription], message: Message) -> int:
+    def _fan_out(
+        subscriptions: Iterable[Subscription],
+        message: Message,
+        receivers: list[str] | None,
+    ) -> int:
         # The message object is shared so each dialect's line is rendered once.
         sender = message.sender
         count = 0
@@ -362,6 +533,8 @@ class Hub:
             if copy is not None:
                 client.peer.deliver(copy)
                 count += 1
+                if receivers is not None and not client.private:
+                    receivers.append(client.name)
         return count
 
     def _emit_presence(self, target: str, data: dict[str, Any]) -> None:
@@ -403,3 +576,11 @@ def _listed(name: str, entry: Client | Channel) -> bool:
     if isinstance(entry, Channel) and entry.password is not None:
         return False
     return "#" not in name and "+" not in name and not name.endswith("/?")
+
+
+def _nobody(name: str) -> bool:
+    return False
+
+
+def _no_timer(due_ms: int) -> None:
+    return None

@@ -29,6 +29,14 @@ class Settings:
     max_line: int = 4 * MIB  # bytes in one received line
     max_pending: int = 16 * MIB  # bytes of output queued for one client
     log_level: str = "INFO"
+    max_delayed: int = 1000  # pending _DELAY/_SCHEDULE messages per sender
+    max_delayed_bytes: int = 16 * MIB  # their bytes per sender
+    max_delayed_total: int = 100_000  # pending messages in the whole server
+    max_delayed_total_bytes: int = 256 * MIB
+    max_functions: int = 50  # function subscriptions per client
+    meta_channels: bool = True  # publish OOCSI_metrics, OOCSI_events, ...
+    users: str = ""  # users file of private client names and password hashes
+    state_dir: str = ""  # where delayed and retained messages survive restarts
 
     @classmethod
     def names(cls) -> list[str]:

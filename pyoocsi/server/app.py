@@ -9,7 +9,9 @@ import time
 from pyoocsi._version import __version__
 from pyoocsi.core.hub import Hub
 from pyoocsi.core.settings import Settings
+from pyoocsi.server.state import StateStore
 from pyoocsi.server.tcp import Flusher, TcpConnection
+from pyoocsi.server.users import UsersFile
 from pyoocsi.web import WebServer
 
 __all__ = ["Server"]
@@ -34,6 +36,10 @@ class Server:
         self._tcp: asyncio.Server | None = None
         self._connections: set[TcpConnection] = set()
         self._tick: asyncio.TimerHandle | None = None
+        self._due: asyncio.TimerHandle | None = None
+        self._due_at = 0
+        self.hub.wake = self._wake
+        self.state: StateStore | None = None
         self._stopped = asyncio.Event()
         self.tcp_port = 0
         self.web = WebServer(self.hub, settings)
@@ -42,6 +48,15 @@ class Server:
     async def start(self) -> None:
         """Open the listeners and start the periodic work."""
         loop = asyncio.get_running_loop()
+        if self.settings.users:
+            users = UsersFile.load(self.settings.users)
+            self.hub.authenticate = users.check
+            self.hub.protected = users.__contains__
+            logger.info("%d private names from %s", len(users), self.settings.users)
+        if self.settings.state_dir:
+            self.state = StateStore.open(self.settings.state_dir)
+            self.state.restore(self.hub)
+            self.hub.store = self.state
         flusher = Flusher(loop)
         self._tcp = await loop.create_server(
             lambda: TcpConnection(self.hub, flusher, self._connections),
@@ -73,6 +88,27 @@ class Server:
             logger.exception("periodic work failed")
         self._schedule_tick()
 
+    def _wake(self, due_ms: int) -> None:
+        """Set the one timer for the earliest held message (called by the hub)."""
+        if self._due is not None:
+            if self._due_at <= due_ms:
+                return
+            self._due.cancel()
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, (due_ms - wall_ms()) / 1000)
+        self._due_at = due_ms
+        self._due = loop.call_at(loop.time() + delay, self._deliver_due)
+
+    def _deliver_due(self) -> None:
+        self._due = None
+        try:
+            following = self.hub.deliver_due()
+        except Exception:
+            logger.exception("delivering held messages failed")
+            following = self.hub.scheduler.next_due()
+        if following is not None:
+            self._wake(following)
+
     def request_stop(self) -> None:
         """Ask :meth:`serve` to shut down (signal handlers call this)."""
         self._stopped.set()
@@ -92,6 +128,8 @@ class Server:
         logger.info("shutting down: %d clients", len(self.hub.clients))
         if self._tick is not None:
             self._tick.cancel()
+        if self._due is not None:
+            self._due.cancel()
         if self._tcp is not None:
             self._tcp.close()
         self.hub.shutdown()
@@ -104,4 +142,6 @@ class Server:
         for connection in list(self._connections):
             connection.abort()
         await self.web.stop()
+        if self.state is not None:
+            self.state.close()
         logger.info("server stopped")

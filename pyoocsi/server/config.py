@@ -34,6 +34,14 @@ HELP: dict[str, str] = {
     "max_line": "longest accepted line in bytes (default 4 MiB)",
     "max_pending": "output bytes queued for a client before it is cut (default 16 MiB)",
     "log_level": "DEBUG, INFO, WARNING or ERROR (default INFO)",
+    "max_delayed": "pending _DELAY/_SCHEDULE messages per sender (default 1000)",
+    "max_delayed_bytes": "bytes of pending messages per sender (default 16 MiB)",
+    "max_delayed_total": "pending messages in the whole server (default 100000)",
+    "max_delayed_total_bytes": "bytes of all pending messages (default 256 MiB)",
+    "max_functions": "function subscriptions per client (default 50)",
+    "meta_channels": "publish the OOCSI_* meta channels: true or false (default true)",
+    "users": "users file of private names (write it with 'oocsi users add')",
+    "state_dir": "directory that keeps delayed and retained messages across restarts",
 }
 
 
@@ -41,14 +49,22 @@ class ConfigError(ValueError):
     """A setting has a value the server cannot use."""
 
 
+_BOOLEANS = {"true": True, "yes": True, "on": True, "1": True}
+_BOOLEANS.update({"false": False, "no": False, "off": False, "0": False})
+
+
 def _convert(name: str, value: Any, source: str) -> Any:
     default = getattr(Settings(), name)
     kind = type(default)
     try:
-        if kind is bool or isinstance(value, bool):
+        if kind is bool:
+            if isinstance(value, bool):
+                return value
+            return _BOOLEANS[str(value).strip().lower()]
+        if isinstance(value, bool):
             raise TypeError
         converted = kind(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, KeyError):
         raise ConfigError(
             f"{name} from {source}: expected {kind.__name__}, got {value!r}"
         ) from None
@@ -70,6 +86,9 @@ def _check(settings: Settings) -> None:
     for name in ("timeout", "ping_interval", "handshake_timeout"):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"{name} must be positive")
+    for name in ("max_delayed", "max_delayed_total", "max_functions"):
+        if getattr(settings, name) < 0:
+            raise ConfigError(f"{name} must not be negative")
     for name in ("max_clients", "probe_seconds"):
         if getattr(settings, name) < 0:
             raise ConfigError(f"{name} must not be negative")
