@@ -64,7 +64,7 @@ def test_time_keys_are_keyword_arguments() -> None:
 
 def test_invalid_payloads_are_refused_before_the_wire() -> None:
     async def scenario(server: FakeServer, client: AsyncOOCSI) -> None:
-        with pytest.raises(ValueError, match="NaN|JSON"):
+        with pytest.raises(ValueError, match=r"NaN|JSON"):
             await client.send("ch", {"x": float("nan")})
         with pytest.raises(ValueError, match="spaces"):
             await client.send("two words", {"x": 1})
