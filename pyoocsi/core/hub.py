@@ -10,6 +10,8 @@ Rules:
   receiving every message of a sender in order; a channel exists from its first
   subscriber to its last.
 - Unknown recipients and refused payloads are dropped, logged and counted.
+- ``chan[filter(...);transform(...)]`` subscribes to ``chan`` through a view of
+  its own (see :mod:`pyoocsi.functions`); an invalid spec is logged and ignored.
 - A message with ``_DELAY`` or ``_SCHEDULE`` is held by the scheduler and routed
   when due, its recipient resolved then; one past a limit is refused, logged and
   answered with an ``error (...)`` line, never dropped silently.
@@ -38,6 +40,7 @@ from pyoocsi.core.scheduler import Limits, Scheduler, SchedulerFullError
 from pyoocsi.core.settings import Settings
 from pyoocsi.core.store import Retained, Store
 from pyoocsi.core.timing import TooFarAheadError, due_time, retain_ms
+from pyoocsi.functions import ExpressionError, FunctionSpec
 
 __all__ = ["Channel", "Client", "Hub", "HubStats"]
 
@@ -296,8 +299,40 @@ class Hub:
             client.tracking[target] = None
             self.presence.track(client.name, target)
             return
+        if "[" in spec:
+            self._subscribe_function(client, spec)
+            return
         name, _sep, password = spec.partition(":")
         self._subscribe(client, name.strip(), password or None, spec, None)
+
+    def _subscribe_function(self, client: Client, spec: str) -> None:
+        """``chan[filter(...);transform(...)]``: a filtered, transformed view."""
+        try:
+            function = FunctionSpec.parse(spec)
+        except ExpressionError as exc:
+            logger.warning("%s: subscription %r ignored: %s", client.name, spec, exc)
+            return
+        assert function is not None
+        held = sum(1 for _ in self._function_subscriptions(client))
+        if held >= self.settings.max_functions:
+            logger.warning(
+                "%s: subscription %r ignored: at most %d function subscriptions",
+                client.name,
+                spec,
+                self.settings.max_functions,
+            )
+            return
+        self._subscribe(
+            client, function.channel, function.password, spec, function.new_view()
+        )
+
+    def _function_subscriptions(self, client: Client) -> Iterable[Subscription]:
+        for name in client.channels:
+            channel = self.names.get(name)
+            if isinstance(channel, Channel):
+                subscription = channel.subscribers.get(client.name)
+                if subscription is not None and subscription.view is not None:
+                    yield subscription
 
     def _subscribe(
         self,
@@ -348,7 +383,8 @@ class Hub:
             client.tracking.pop(target, None)
             self.presence.untrack(client.name, target)
             return
-        name = spec.partition(":")[0].strip()
+        # A function spec unsubscribes from its channel, whatever its functions.
+        name = spec.partition("[")[0].partition(":")[0].strip()
         entry = self.names.get(name)
         if not isinstance(entry, Channel) or client.name not in entry.subscribers:
             return
