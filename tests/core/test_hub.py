@@ -423,11 +423,6 @@ def test_unsubscribe_presence_stops_events() -> None:
     assert hub.presence.trackers == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the client limit is checked before the name probe, so a full server "
-    "refuses a newcomer whose name is held by a silent connection",
-)
 def test_full_server_still_probes_a_held_name() -> None:
     hub, clock = make_hub(max_clients=1, probe_seconds=2.0)
     holder_peer, _ = join(hub, "board(JSON)")
