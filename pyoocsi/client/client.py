@@ -152,7 +152,11 @@ class AsyncOOCSI:
             return
         self._closing = False
         self._dispatcher.start()
-        await self._open()
+        try:
+            await self._open()
+        except BaseException:
+            await self._dispatcher.stop()
+            raise
         self._runner = asyncio.get_running_loop().create_task(self._run())
 
     async def wait_connected(self, timeout: float | None = None) -> None:

@@ -286,15 +286,19 @@ class OOCSI:
             subscription = self._loop_thread.call(
                 self._core.subscribe, channel, inbox.put
             )
-        try:
-            while True:
-                try:
-                    yield inbox.get(timeout=timeout)
-                except queue.Empty:
-                    return
-        finally:
-            if not self._stopped:
-                self._loop_thread.call(subscription.unsubscribe)
+
+        def iterate() -> Iterator[Message]:
+            try:
+                while True:
+                    try:
+                        yield inbox.get(timeout=timeout)
+                    except queue.Empty:
+                        return
+            finally:
+                if not self._stopped:
+                    self._loop_thread.call(subscription.unsubscribe)
+
+        return iterate()
 
     def presence(self, name: str, handler: Callable[[PresenceEvent], Any]) -> None:
         """Call ``handler(event)`` for each presence event about ``name``."""
