@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import time
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
 from pyoocsi.core.hub import Hub
 from pyoocsi.web.settings import WebSettings
 
-if TYPE_CHECKING:
-    from pyoocsi.web.server import WebState
+__all__ = ["HUB", "SETTINGS", "STATE", "WebState"]
 
-__all__ = ["HUB", "SETTINGS", "STATE"]
+
+@dataclass(slots=True)
+class WebState:
+    """Counters the web side keeps for the API and metrics."""
+
+    started: float = field(default_factory=time.monotonic)
+    websockets: int = 0
+    sse_streams: int = 0
+    http_sends: int = 0
+    service_calls: int = 0
+
 
 HUB = web.AppKey("hub", Hub)
 SETTINGS = web.AppKey("web_settings", WebSettings)
-STATE: web.AppKey[WebState] = web.AppKey("web_state")
+STATE = web.AppKey("web_state", WebState)

@@ -8,34 +8,22 @@ service of the same name, as in the reference web server.
 from __future__ import annotations
 
 import logging
-import time
-from dataclasses import dataclass, field
 
 from aiohttp import web
 
 from pyoocsi.core.hub import Hub
 from pyoocsi.core.settings import Settings
+from pyoocsi.web import api, calls, pages, send, sse
 from pyoocsi.web.builtins import Builtins
-from pyoocsi.web.keys import HUB, SETTINGS, STATE
+from pyoocsi.web.keys import HUB, SETTINGS, STATE, WebState
 from pyoocsi.web.settings import WebSettings
 from pyoocsi.web.websocket import websocket_handler
 
-__all__ = ["WebServer", "WebState", "build_app"]
+__all__ = ["WebServer", "build_app"]
 
 logger = logging.getLogger("pyoocsi.web")
 
 SHUTDOWN_TIMEOUT = 2.0  # seconds open requests get when the server stops
-
-
-@dataclass(slots=True)
-class WebState:
-    """Counters the web side keeps for the API and metrics."""
-
-    started: float = field(default_factory=time.monotonic)
-    websockets: int = 0
-    sse_streams: int = 0
-    http_sends: int = 0
-    service_calls: int = 0
 
 
 async def channels(request: web.Request) -> web.Response:
@@ -49,9 +37,21 @@ def build_app(hub: Hub, settings: WebSettings) -> web.Application:
     app[HUB] = hub
     app[SETTINGS] = settings
     app[STATE] = WebState()
+    app.on_response_prepare.append(_open_cors)
     app.router.add_get("/ws", websocket_handler)
     app.router.add_get("/channels", channels)
+    api.add_routes(app)
+    send.add_routes(app)
+    sse.add_routes(app)
+    pages.add_routes(app)
+    calls.add_routes(app)  # last: the catch-alls
     return app
+
+
+async def _open_cors(request: web.Request, response: web.StreamResponse) -> None:
+    # Pages elsewhere load the JS client and read the API; reads are open to all.
+    if request.method in ("GET", "HEAD"):
+        response.headers.setdefault("Access-Control-Allow-Origin", "*")
 
 
 class WebServer:

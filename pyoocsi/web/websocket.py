@@ -17,7 +17,7 @@ from aiohttp import WSMsgType, web
 
 from pyoocsi.core.hub import Hub
 from pyoocsi.core.peer import Departure
-from pyoocsi.web.keys import HUB
+from pyoocsi.web.keys import HUB, STATE
 from pyoocsi.web.session import State, WebSocketSession
 
 __all__ = ["WebSocketConnection", "websocket_handler"]
@@ -52,8 +52,10 @@ class WebSocketConnection:
         self._pending += len(text)
         self._wake.set()
         limit = self._hub.settings.max_pending
-        if self._pending > limit:
-            self._overflow(limit)
+        if self._pending > limit and not self._closing:
+            # Not now: the hub may be in the middle of a fan-out.
+            self._closing = True
+            asyncio.get_running_loop().call_soon(self._overflow, limit)
 
     def close(self) -> None:
         self._closing = True
@@ -79,8 +81,7 @@ class WebSocketConnection:
         )
         if session.client is not None and session.state is State.OPEN:
             self._hub.depart(session.client.name, Departure.OVERFLOW)
-        else:
-            self.abort()
+        self.abort()
 
     # tasks --------------------------------------------------------------------
 
@@ -135,10 +136,13 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
     await ws.prepare(request)
     connection = WebSocketConnection(hub, ws, request)
     logger.debug("websocket connection from %s", request.remote)
+    state = request.app[STATE]
+    state.websockets += 1
     writer = asyncio.create_task(connection.write_loop())
     try:
         await connection.read_loop()
     finally:
+        state.websockets -= 1
         connection.session.connection_lost()
         connection.close()
         with contextlib.suppress(asyncio.CancelledError):

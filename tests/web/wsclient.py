@@ -7,16 +7,49 @@ multiples of ``TICK`` from :mod:`tests.wire`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import contextlib
+import time
+from collections.abc import AsyncIterator, Awaitable
 from types import TracebackType
 from typing import Any, TypeVar
 
 import aiohttp
 import orjson
+from aiohttp import web
 
+from pyoocsi.core.hub import Hub
+from pyoocsi.core.settings import Settings
+from pyoocsi.server.app import wall_ms
+from pyoocsi.web import WebSettings, build_app
 from tests.wire import TICK
 
 T = TypeVar("T")
+
+
+@contextlib.asynccontextmanager
+async def web_only(
+    settings: WebSettings, server_settings: Settings | None = None
+) -> AsyncIterator[int]:
+    """The web application alone on a free loopback port, with its own hub and
+    web settings (``running_server`` starts the web side with the defaults)."""
+    hub = Hub(server_settings or Settings(), time.monotonic, wall_ms)
+    runner = web.AppRunner(build_app(hub, settings), shutdown_timeout=TICK)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    ticker = asyncio.create_task(_tick(hub))
+    try:
+        yield runner.addresses[0][1]
+    finally:
+        ticker.cancel()
+        hub.shutdown()
+        await runner.cleanup()
+
+
+async def _tick(hub: Hub) -> None:
+    while True:
+        await asyncio.sleep(TICK)
+        hub.tick()
 
 
 def run(coro: Awaitable[T]) -> T:
@@ -107,6 +140,14 @@ class WsClient:
         except TimeoutError:
             return
         raise AssertionError(f"unexpected frame {text!r}")
+
+    async def drain(self, seconds: float) -> None:
+        """Wait ``seconds``, then drop every frame received so far."""
+        await asyncio.sleep(seconds)
+        while not self._frames.empty():
+            if self._frames.get_nowait() is None:
+                self._frames.put_nowait(None)
+                return
 
     async def closed(self, timeout: float = 10 * TICK) -> int | None:
         """Wait for the server to close (after any frames); the close code."""

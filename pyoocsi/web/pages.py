@@ -1,0 +1,40 @@
+"""Static files and the web pages, served from the package's ``static`` folder.
+
+Pages are plain HTML files that fill in the server's address in the browser
+(``location.host``), so one file serves every host name the server is reached
+by. Assets are served under ``/assets/`` with open CORS, as pages elsewhere
+load the JavaScript client from there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from aiohttp import web
+
+__all__ = ["PAGES", "STATIC", "add_routes"]
+
+STATIC = Path(__file__).parent / "static"
+
+# path -> page file in STATIC
+PAGES = {
+    "/": "index.html",
+    "/metrics": "metrics.html",
+    "/test/visual": "visual.html",
+    "/tools": "tools.html",
+}
+
+
+def _page(file: Path) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return web.FileResponse(file, headers={"Cache-Control": "no-cache"})
+
+    return handler
+
+
+def add_routes(app: web.Application) -> None:
+    router = app.router
+    for path, name in PAGES.items():
+        router.add_get(path, _page(STATIC / name))
+    router.add_static("/assets", STATIC / "assets", append_version=False)
