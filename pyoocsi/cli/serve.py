@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from pyoocsi._version import __version__
 from pyoocsi.core.settings import Settings
 from pyoocsi.server.app import Server
 from pyoocsi.server.config import HELP, ConfigError, load_settings
@@ -29,6 +30,9 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
             "with --config or OOCSI_CONFIG; flags win over the environment, "
             "which wins over the file."
         ),
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"oocsi serve {__version__}"
     )
     parser.add_argument(
         "--config", metavar="FILE", help="TOML file with settings (a [server] table)"

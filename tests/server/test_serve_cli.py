@@ -104,9 +104,6 @@ def test_version() -> None:
     assert result.stdout.strip() == f"oocsi {__version__}"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="oocsi serve has no --version flag (only oocsi --version)"
-)
 def test_serve_version() -> None:
     result = run_oocsi("serve", "--version")
     assert result.returncode == 0

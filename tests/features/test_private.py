@@ -1,0 +1,135 @@
+"""Private clients (users file) and private channels over real sockets."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from pyoocsi.server.testing import running_server
+from tests.wire import LineClient, sync
+
+Connect = Callable[..., LineClient]
+
+
+def oocsi(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pyoocsi", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.fixture
+def users_file(tmp_path: Path) -> Path:
+    path = tmp_path / "users.txt"
+    for name, password in (("alice", "s3cret"), ("bob", "other-pw")):
+        done = oocsi(
+            "users",
+            "--file",
+            str(path),
+            "add",
+            name,
+            "--password-stdin",
+            stdin=password + "\n",
+        )
+        assert done.returncode == 0, done.stderr
+    return path
+
+
+def test_users_file_holds_hashes_not_passwords(users_file: Path) -> None:
+    text = users_file.read_text()
+    assert "s3cret" not in text and "alice:pbkdf2_sha256$" in text
+    assert oocsi("users", "--file", str(users_file), "list").stdout.split() == [
+        "alice",
+        "bob",
+    ]
+    removed = oocsi("users", "--file", str(users_file), "remove", "bob")
+    assert removed.returncode == 0
+    missing = oocsi("users", "--file", str(users_file), "remove", "bob")
+    assert missing.returncode == 1 and "bob is not in" in missing.stderr
+    bad = oocsi("users", "--file", str(users_file), "add", "a b", "--password-stdin")
+    assert bad.returncode == 1 and "not a client name" in bad.stderr
+    spaced = oocsi(
+        "users",
+        "--file",
+        str(users_file),
+        "add",
+        "carol",
+        "--password-stdin",
+        stdin="two words\n",
+    )
+    assert spaced.returncode == 1 and "password" in spaced.stderr
+
+
+def handshake(host: str, port: int, line: str) -> tuple[LineClient, str]:
+    client = LineClient(host, port)
+    client.send(line + "\n")
+    return client, client.text()
+
+
+def test_private_clients_are_checked_against_the_users_file(
+    users_file: Path,
+) -> None:
+    with running_server(users=str(users_file)) as server:
+        at = (server.host, server.port)
+        alice, welcome = handshake(*at, "alice:s3cret(JSON)")
+        assert welcome == "{'message' : \"welcome alice:s3cret\"}"
+        for line in ("alice:wrong(JSON)", "bob(JSON)", "carol:pw(JSON)"):
+            refused, reply = handshake(*at, line)
+            name = line.split("(")[0].split(":")[0]
+            assert reply == f"error (password wrong for name: {name})"
+            assert refused.closed()
+            refused.close()
+        twice = LineClient(*at)
+        twice.send("alice:s3cret(JSON)\n")
+        assert alice.text() == "ping"  # the name probe
+        alice.send(".\n")
+        assert twice.text() == "error (name already registered: alice)"
+        sync(alice)
+        bob, welcome = handshake(*at, "bob:other-pw(JSON)")
+        assert welcome == "{'message' : \"welcome bob:other-pw\"}"
+        bob.send('sendraw alice {"hi":1}\n')
+        assert alice.message()["hi"] == 1
+        for client in (alice, bob, twice):
+            client.close()
+
+
+def test_a_bad_users_file_stops_serve_with_a_reason(tmp_path: Path) -> None:
+    path = tmp_path / "users.txt"
+    path.write_text("alice:plaintext\n")
+    done = oocsi("serve", "--users", str(path), "--port", "0", "--http-port", "0")
+    assert done.returncode == 2
+    assert "line 1" in done.stderr
+
+
+def test_private_channel_refuses_wrong_passwords_visibly(
+    connect: Connect, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, "pyoocsi.server")
+    member = connect("pc_m(JSON)")
+    member.send("subscribe pc:pw\n")
+    sync(member)
+    intruder = connect("pc_i(JSON)")
+    intruder.send("subscribe pc:guess\nsubscribe pc\n")
+    sync(intruder)
+    intruder.send('sendraw pc:guess {"x":1}\n')
+    assert intruder.text() == "error (wrong password for channel pc)"
+    intruder.send('sendraw pc {"x":2}\n')
+    assert intruder.text() == "error (wrong password for channel pc)"
+    intruder.send('sendraw pc:pw {"x":3}\n')
+    message = member.message()
+    assert message["x"] == 3 and message["recipient"] == "pc:pw"
+    member.silent()
+    intruder.send("channels pc:pw\n")
+    assert intruder.text() == "pc_m"
+    warnings = [r.getMessage() for r in caplog.records]
+    assert any("refused on channel pc: wrong password" in w for w in warnings)
+    assert any("wrong password for channel pc" in w for w in warnings)
