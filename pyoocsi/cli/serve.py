@@ -31,9 +31,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
             "which wins over the file."
         ),
     )
-    parser.add_argument(
-        "--version", action="version", version=f"oocsi serve {__version__}"
-    )
+    parser.add_argument("--version", action="version", version=f"oocsi {__version__}")
     parser.add_argument(
         "--config", metavar="FILE", help="TOML file with settings (a [server] table)"
     )
