@@ -1,0 +1,186 @@
+"""The client sub-commands, run as processes against a real server."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from pyoocsi import OOCSI
+from pyoocsi.server.testing import RunningServer, running_server
+from tests.client.conftest import free_port
+from tests.wire import TICK
+
+ROOT = Path(__file__).parents[2]
+
+
+@pytest.fixture
+def server() -> Iterator[RunningServer]:
+    with running_server() as running:
+        yield running
+
+
+@pytest.fixture
+def peer(server: RunningServer) -> Iterator[OOCSI]:
+    client = OOCSI("peer", "127.0.0.1", server.port)
+    yield client
+    client.stop()
+
+
+def command(args: tuple[str, ...], port: int) -> list[str]:
+    """The ``oocsi`` command line for ``args`` against 127.0.0.1:``port``."""
+    address = ["--host", "127.0.0.1", "--port", str(port)]
+    return [sys.executable, "-m", "pyoocsi", *args, *address]
+
+
+def oocsi(*args: str, port: int) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        command(args, port),
+        capture_output=True,
+        text=True,
+        timeout=40 * TICK,
+        check=False,
+        cwd=ROOT,
+    )
+
+
+Start = Callable[..., "subprocess.Popen[str]"]
+
+
+@pytest.fixture
+def start() -> Iterator[Start]:
+    """Start ``oocsi ARGS`` in the background; stopped after the test if needed."""
+    started: list[subprocess.Popen[str]] = []
+
+    def run(*args: str, port: int) -> subprocess.Popen[str]:
+        process = subprocess.Popen(
+            command(args, port),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        started.append(process)
+        return process
+
+    yield run
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
+
+
+def wait_ready(process: subprocess.Popen[str]) -> None:
+    """Wait for the line a listening command prints once it is subscribed."""
+    assert process.stderr is not None
+    line = process.stderr.readline()
+    assert "Ctrl-C stops" in line, line
+
+
+def finish(process: subprocess.Popen[str]) -> tuple[int, str, str]:
+    out, err = process.communicate(timeout=20 * TICK)
+    return process.returncode, out, err
+
+
+def test_send_json_and_key_values(server: RunningServer, peer: OOCSI) -> None:
+    inbox = peer.messages("box", timeout=10 * TICK)
+    peer.clients()
+    result = oocsi("send", "box", '{"color": 120, "on": true}', port=server.port)
+    assert result.returncode == 0, result.stderr
+    assert next(inbox).data == {"color": 120, "on": True}
+    result = oocsi("send", "box", "color=7", "name=lamp", "xs=[1,2]", port=server.port)
+    assert result.returncode == 0, result.stderr
+    assert next(inbox).data == {"color": 7, "name": "lamp", "xs": [1, 2]}
+
+
+def test_send_rejects_bad_data(server: RunningServer) -> None:
+    result = oocsi("send", "box", "{not json", port=server.port)
+    assert result.returncode == 2
+    assert result.stderr.startswith("oocsi send: not valid JSON")
+    assert oocsi("send", "box", "novalue", port=server.port).returncode == 2
+
+
+def test_listen_prints_json_lines(
+    server: RunningServer, peer: OOCSI, start: Start
+) -> None:
+    listener = start(
+        "listen", "a", "b", "--count", "2", "--name", "ears", port=server.port
+    )
+    wait_ready(listener)
+    peer.send("a", {"n": 1})
+    peer.send("b", {"n": 2})
+    code, out, err = finish(listener)
+    assert code == 0, err
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [(m["recipient"], m["data"], m["sender"]) for m in lines] == [
+        ("a", {"n": 1}, "peer"),
+        ("b", {"n": 2}, "peer"),
+    ]
+
+
+def test_listen_pretty_table(server: RunningServer, peer: OOCSI, start: Start) -> None:
+    listener = start(
+        "listen", "t", "--pretty", "--count", "1", "--name", "eyes", port=server.port
+    )
+    wait_ready(listener)
+    peer.send("t", {"temp": 21.5})
+    code, out, err = finish(listener)
+    assert code == 0, err
+    header, row = out.splitlines()
+    assert header.split() == ["time", "sender", "recipient", "data"]
+    assert row.split()[1:] == ["peer", "t", "temp=21.5"]
+
+
+def test_presence_events(server: RunningServer, peer: OOCSI, start: Start) -> None:
+    watcher = start(
+        "presence", "hall", "--count", "2", "--name", "guard", port=server.port
+    )
+    wait_ready(watcher)
+    peer.subscribe("hall", lambda m: None)
+    code, out, err = finish(watcher)
+    assert code == 0, err
+    events = [json.loads(line) for line in out.splitlines()]
+    assert [(e["event"], e["member"], e["target"]) for e in events] == [
+        ("created", "", "hall"),
+        ("join", "peer", "hall"),
+    ]
+
+
+def test_call_and_its_timeout(server: RunningServer, peer: OOCSI) -> None:
+    peer.respond("add", lambda request: {"sum": request["a"] + request["b"]})
+    peer.clients()
+    result = oocsi("call", "add", "add", '{"a": 2, "b": 3}', port=server.port)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"sum": 5}
+    result = oocsi("call", "add", "subtract", "--timeout", str(TICK), port=server.port)
+    assert result.returncode == 1
+    assert (
+        result.stderr.strip() == f"oocsi call: no reply to subtract within {TICK:g} s"
+    )
+
+
+def test_clients_and_channels(server: RunningServer, peer: OOCSI) -> None:
+    peer.subscribe("lounge", lambda m: None)
+    peer.clients()
+    result = oocsi("clients", port=server.port)
+    assert result.returncode == 0
+    assert "peer" in result.stdout.splitlines()
+    result = oocsi("channels", port=server.port)
+    assert "lounge" in result.stdout.splitlines()
+    result = oocsi("channels", "lounge", port=server.port)
+    assert result.stdout.splitlines() == ["peer"]
+
+
+def test_failures_are_one_line_and_non_zero(server: RunningServer, peer: OOCSI) -> None:
+    result = oocsi("clients", "--name", "peer", port=server.port)
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert "peer" in result.stderr and "already" in result.stderr
+    result = oocsi("clients", port=free_port())
+    assert result.returncode == 1
+    assert result.stderr.startswith("oocsi clients: cannot reach")
+    assert result.stderr.count("\n") == 1
