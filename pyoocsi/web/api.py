@@ -13,7 +13,7 @@ from aiohttp import web
 
 from pyoocsi._version import __version__
 from pyoocsi.core.hub import Channel, Client, Hub
-from pyoocsi.web.keys import HUB, STATE, WebState
+from pyoocsi.web.keys import HUB, SETTINGS, STATE, WebState
 
 __all__ = ["add_routes", "prometheus_text", "snapshot"]
 
@@ -113,6 +113,18 @@ def snapshot(hub: Hub, state: WebState) -> dict[str, Any]:
     }
 
 
+async def server_info(request: web.Request) -> web.Response:
+    """What the pages show about this server."""
+    hub = request.app[HUB]
+    return _json(
+        {
+            "version": __version__,
+            "tcp_port": hub.settings.port,
+            "notice": request.app[SETTINGS].notice,
+        }
+    )
+
+
 async def stats(request: web.Request) -> web.Response:
     return _json(snapshot(request.app[HUB], request.app[STATE]))
 
@@ -206,5 +218,6 @@ def add_routes(app: web.Application) -> None:
     router.add_get("/api/channels", channels)
     router.add_get("/api/channels/{name:.+}", channel)
     router.add_get("/api/presence/{name:.+}", presence)
+    router.add_get("/api/server", server_info)
     router.add_get("/api/stats", stats)
     router.add_get("/api/metrics", metrics)

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import itertools
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -38,7 +41,9 @@ class Browser:
     def __init__(self, executable: str) -> None:
         self.executable = executable
         self.process: subprocess.Popen[bytes] | None = None
-        self.profile = tempfile.TemporaryDirectory(prefix="pyoocsi-chromium-")
+        self.profile = tempfile.TemporaryDirectory(
+            prefix="pyoocsi-chromium-", ignore_cleanup_errors=True
+        )
         self.session: aiohttp.ClientSession | None = None
         self.ws: aiohttp.ClientWebSocketResponse | None = None
         self.exceptions: list[str] = []
@@ -66,6 +71,7 @@ class Browser:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its helper processes share our child's group
         )
         port = await self._debugging_port()
         self.session = aiohttp.ClientSession()
@@ -93,7 +99,9 @@ class Browser:
         if self.session is not None:
             await self.session.close()
         if self.process is not None:
-            self.process.kill()  # our own child, by its pid
+            # our own child and its helpers, by the group id it was started with
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(10)
         self.profile.cleanup()
 

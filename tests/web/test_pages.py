@@ -1,0 +1,161 @@
+"""The web pages in a real headless Chromium; screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from pyoocsi.server.testing import RunningServer
+from tests.web.browser import Browser, find_chromium
+from tests.web.wsclient import WsClient, run
+from tests.wire import TICK
+
+CHROMIUM = find_chromium()
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def test_landing_page_shows_clients_channels_presence_and_snippets(
+    oocsi_server: RunningServer,
+) -> None:
+    assert CHROMIUM is not None
+    port = oocsi_server.http_port
+
+    async def scenario() -> None:
+        async with WsClient(port) as bob, Browser(CHROMIUM) as browser:
+            await bob.login("bob")
+            await bob.send("subscribe kitchen")
+            await browser.goto(f"http://127.0.0.1:{port}/")
+            # the list refreshes every 2 s; the page's own connection shows too
+            clients = await browser.wait_for(
+                "document.getElementById('clients').textContent"
+                ".includes('OOCSI/tools/landing_')"
+                " && document.getElementById('clients').textContent"
+            )
+            assert "echo" in clients
+            assert "bob" in clients
+            await browser.wait_for(
+                "document.getElementById('channels').textContent.includes('kitchen')"
+            )
+            snippet = await browser.evaluate(
+                "document.getElementById('snippet-processing').textContent"
+            )
+            assert '"127.0.0.1"' in snippet
+            curl = await browser.evaluate(
+                "document.getElementById('snippet-curl').textContent"
+            )
+            assert f"http://127.0.0.1:{port}/send/testchannel" in curl
+            # presence of the listed channel shows up live
+            await asyncio.sleep(TICK)
+            await _subscribers(port, "presence(kitchen)")
+            async with WsClient(port) as carol:
+                await carol.login("carol")
+                await carol.send("subscribe kitchen")
+                await browser.wait_for(
+                    "document.getElementById('presence').textContent"
+                    ".includes('join carol')"
+                )
+            await browser.screenshot(ARTIFACTS / "landing.png")
+            assert browser.exceptions == []
+
+    run(scenario())
+
+
+def test_metrics_page_charts_live_numbers(oocsi_server: RunningServer) -> None:
+    assert CHROMIUM is not None
+    port = oocsi_server.http_port
+
+    async def scenario() -> None:
+        async with WsClient(port) as bob, Browser(CHROMIUM) as browser:
+            await bob.login("bob")
+            await browser.goto(f"http://127.0.0.1:{port}/metrics")
+            for _ in range(5):
+                await bob.send('sendjson bob {"n":1}')
+            clients = await browser.wait_for(
+                "document.getElementById('clients-value').textContent"
+            )
+            assert clients == "2"  # bob and echo; the page reads over HTTP
+            await browser.wait_for(
+                "document.getElementById('rate-value').textContent !== ''"
+            )
+            await asyncio.sleep(2 * TICK)
+            await browser.screenshot(ARTIFACTS / "metrics.png")
+            assert browser.exceptions == []
+
+    run(scenario())
+
+
+def test_send_and_subscribe_page_by_hand(oocsi_server: RunningServer) -> None:
+    assert CHROMIUM is not None
+    port = oocsi_server.http_port
+
+    async def scenario() -> None:
+        async with WsClient(port) as bob, Browser(CHROMIUM) as browser:
+            await bob.login("bob")
+            await bob.send("subscribe lobby")
+            await browser.goto(f"http://127.0.0.1:{port}/test/visual")
+            await browser.wait_for("OOCSI.isConnected()")
+            await browser.evaluate(
+                """document.getElementById('channel').value = 'news';
+                document.getElementById('subscribe').click();
+                document.getElementById('recipient').value = 'lobby';
+                document.getElementById('data').value = '{"from": "page"}';
+                document.getElementById('send').click(); true"""
+            )
+            message = await bob.message()
+            assert message["data"] == {"from": "page"}
+            assert message["sender"].startswith("OOCSI/test/visual_")
+            await _subscribers(port, "news")
+            await bob.send('sendjson news {"headline":"hi"}')
+            await browser.wait_for(
+                "document.getElementById('received').textContent"
+                '.includes(\'{"headline":"hi"}\')'
+            )
+            # a call by hand, answered by echo
+            await browser.evaluate(
+                """document.getElementById('recipient').value = 'echo';
+                document.getElementById('as-call').checked = true;
+                document.getElementById('send').click(); true"""
+            )
+            await browser.wait_for(
+                "document.getElementById('replies').textContent"
+                ".includes('reply from echo')"
+            )
+            await browser.screenshot(ARTIFACTS / "visual.png")
+            assert browser.exceptions == []
+
+    run(scenario())
+
+
+def test_tools_page_loads(oocsi_server: RunningServer) -> None:
+    assert CHROMIUM is not None
+
+    async def scenario() -> None:
+        async with Browser(CHROMIUM) as browser:
+            await browser.goto(f"http://127.0.0.1:{oocsi_server.http_port}/tools")
+            title = await browser.evaluate("document.title")
+            assert title == "OOCSI tools"
+            assert browser.exceptions == []
+
+    run(scenario())
+
+
+async def _subscribers(port: int, channel: str) -> None:
+    """Wait until someone subscribed to ``channel`` (or tracks a presence)."""
+    async with aiohttp.ClientSession() as http:
+        for _ in range(100):
+            if channel.startswith("presence("):
+                url = f"http://127.0.0.1:{port}/api/presence/{channel[9:-1]}"
+                async with http.get(url) as r:
+                    if (await r.json())["trackers"]:
+                        return
+            else:
+                url = f"http://127.0.0.1:{port}/api/channels/{channel}"
+                async with http.get(url) as r:
+                    if r.status == 200 and (await r.json())["subscribers"]:
+                        return
+            await asyncio.sleep(TICK / 5)
+    raise AssertionError(f"nobody subscribed to {channel}")
