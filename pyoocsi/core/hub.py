@@ -60,6 +60,7 @@ class Client:
     last_ping: float
     channels: dict[str, None] = field(default_factory=dict)
     tracking: dict[str, None] = field(default_factory=dict)
+    local: bool = False  # run by the server itself (built-in clients)
 
 
 @dataclass(eq=False, slots=True)
@@ -131,6 +132,7 @@ class Hub:
         self.authenticate: Callable[[str, str], bool] | None = None
         self.protected: Callable[[str], bool] = _nobody
         self._probes: dict[str, _Probe] = {}
+        self._local = 0  # clients run by the server itself
         self.scheduler = Scheduler(
             Limits(
                 settings.max_delayed,
@@ -162,8 +164,12 @@ class Hub:
 
     # registration -----------------------------------------------------------
 
-    def register(self, peer: Peer, handshake: Handshake) -> None:
-        """Admit or refuse a handshake; the peer is told now or after a name probe."""
+    def register(self, peer: Peer, handshake: Handshake, local: bool = False) -> None:
+        """Admit or refuse a handshake; the peer is told now or after a name probe.
+
+        ``local`` clients are run by the server itself and do not count
+        against ``max_clients``.
+        """
         handshake = resolve_placeholders(handshake, self.is_taken)
         name = handshake.name
         if handshake.password is not None and not self._password_ok(handshake):
@@ -190,19 +196,21 @@ class Hub:
             peer.refuse(f"name already registered: {name}")
             return
         limit = self.settings.max_clients
-        if limit and len(self.clients) >= limit:
+        if limit and not local and len(self.clients) - self._local >= limit:
             peer.refuse(f"server full: at most {limit} clients")
             return
-        self._admit(peer, handshake)
+        self._admit(peer, handshake, local)
 
     def _password_ok(self, handshake: Handshake) -> bool:
         assert handshake.password is not None
         check = self.authenticate
         return check is not None and check(handshake.name, handshake.password)
 
-    def _admit(self, peer: Peer, handshake: Handshake) -> None:
+    def _admit(self, peer: Peer, handshake: Handshake, local: bool = False) -> None:
         now = self.monotonic()
         client = Client(handshake.name, peer, handshake.password is not None, now, now)
+        client.local = local
+        self._local += local
         self.names[client.name] = client
         self.clients[client.name] = client
         self.stats.connections += 1
@@ -243,6 +251,7 @@ class Hub:
         if client is None:
             return
         del self.names[name]
+        self._local -= client.local
         closed_channels: list[tuple[str, bool]] = []
         for channel_name in client.channels:
             channel = self.names.get(channel_name)
