@@ -140,7 +140,8 @@ def test_messages_iterator_and_presence(pair: tuple[OOCSI, OOCSI]) -> None:
 
     def on_presence(event: PresenceEvent) -> None:
         events.append(event)
-        if event.event == "join":
+        # a's own stream joins the channel too; wait for b's join
+        if event.event == "join" and event.member == "sync_b":
             joined.set()
 
     a.presence("feed", on_presence)
@@ -152,7 +153,8 @@ def test_messages_iterator_and_presence(pair: tuple[OOCSI, OOCSI]) -> None:
     stream.close()
     b.subscribe("feed", lambda m: None)
     assert joined.wait(10 * TICK)
-    assert (events[-1].kind, events[-1].member) == ("channel", "sync_b")
+    joins = [(e.kind, e.member) for e in events if e.event == "join"]
+    assert joins == [("channel", "sync_a"), ("channel", "sync_b")]
 
 
 def test_constructor_errors(server: RunningServer) -> None:
