@@ -192,6 +192,13 @@ class Hub:
         if holder is not None and self.settings.probe_seconds > 0:
             self._start_probe(holder, peer, handshake)
             return
+        entry = self.names.get(name)
+        if isinstance(entry, Channel) and not entry.subscribers:
+            # Only a retained message keeps this channel: the client wins.
+            logger.info(
+                "client %s takes over channel %s and its retained message", name, name
+            )
+            self._clear_retained(entry)
         if name in RESERVED_NAMES or name in self.names:
             peer.refuse(f"name already registered: {name}")
             return

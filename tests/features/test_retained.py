@@ -106,3 +106,18 @@ def test_delayed_retained_message_is_retained_when_due(connect: Connect) -> None
     late = connect("dr_l(JSON)")
     late.send("subscribe dr_c\n")
     assert late.message()["v"] == 1
+
+
+def test_a_client_takes_the_name_of_a_retained_only_channel(connect: Connect) -> None:
+    sender = connect("own_s(JSON)")
+    # Meant for a client that is offline: it must not lock that client out.
+    sender.send('sendraw own_t {"v":1,"_RETAIN":60}\n')
+    sync(sender)
+    assert "own_t" in listed(sender)
+    target = connect("own_t(JSON)")
+    sender.send('sendraw own_t {"v":2}\n')
+    assert target.message()["v"] == 2
+    watcher = connect("own_w(JSON)")
+    watcher.send("subscribe own_t\n")
+    sync(watcher)
+    watcher.silent()
