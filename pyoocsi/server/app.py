@@ -12,7 +12,7 @@ from pyoocsi.core.settings import Settings
 from pyoocsi.server.state import StateStore
 from pyoocsi.server.tcp import Flusher, TcpConnection
 from pyoocsi.server.users import UsersFile
-from pyoocsi.web import WebServer
+from pyoocsi.web import WebServer, WebSettings
 
 __all__ = ["Server"]
 
@@ -30,7 +30,9 @@ def wall_ms() -> int:
 class Server:
     """Everything one ``oocsi serve`` runs, in the current event loop."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self, settings: Settings, web_settings: WebSettings | None = None
+    ) -> None:
         self.settings = settings
         self.hub = Hub(settings, time.monotonic, wall_ms)
         self._tcp: asyncio.Server | None = None
@@ -42,7 +44,7 @@ class Server:
         self.state: StateStore | None = None
         self._stopped = asyncio.Event()
         self.tcp_port = 0
-        self.web = WebServer(self.hub, settings)
+        self.web = WebServer(self.hub, settings, web_settings)
         self.http_port = 0
 
     async def start(self) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from pyoocsi.core.settings import Settings
 from pyoocsi.server.app import Server
+from pyoocsi.web import WebSettings
 
 __all__ = ["RunningServer", "running_server"]
 
@@ -25,8 +26,11 @@ __all__ = ["RunningServer", "running_server"]
 class RunningServer:
     """A server running in a thread; ``host``, ``port`` and ``http_port`` say where."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self, settings: Settings, web_settings: WebSettings | None = None
+    ) -> None:
         self.settings = settings
+        self.web_settings = web_settings
         self.host = settings.host
         self.port = 0
         self.http_port = 0
@@ -59,7 +63,7 @@ class RunningServer:
             loop.close()
 
     async def _main(self) -> None:
-        server = Server(self.settings)
+        server = Server(self.settings, self.web_settings)
         await server.start()
         self.server = server
         self.port = server.tcp_port
@@ -85,12 +89,18 @@ class RunningServer:
 
 
 @contextmanager
-def running_server(**overrides: Any) -> Iterator[RunningServer]:
-    """Start a server on free loopback ports with the given settings."""
+def running_server(
+    web_settings: WebSettings | None = None, **overrides: Any
+) -> Iterator[RunningServer]:
+    """Start a server on free loopback ports with the given settings.
+
+    Without ``web_settings`` the web side runs without its built-in clients
+    (``echo``), so client lists and limits hold only the test's own clients.
+    """
     base = {"host": "127.0.0.1", "port": 0, "http_port": 0}
     base.update(overrides)
     settings = dataclasses.replace(Settings(), **base)  # type: ignore[arg-type]
-    running = RunningServer(settings)
+    running = RunningServer(settings, web_settings or WebSettings(builtins=False))
     running.start()
     try:
         yield running

@@ -86,7 +86,8 @@ class WebServer:
         self._runner = runner
         address = runner.addresses[0]
         self.port = address[1]
-        self.builtins.start()
+        if self.web_settings.builtins:
+            self.builtins.start()
         logger.info("serving HTTP and websocket on port %d", self.port)
 
     async def stop(self) -> None:

@@ -7,10 +7,11 @@ from collections.abc import Iterator
 import pytest
 
 from pyoocsi.server.testing import RunningServer, running_server
+from pyoocsi.web import WebSettings
 
 
 @pytest.fixture
 def oocsi_server() -> Iterator[RunningServer]:
-    """A server with default settings on free ports."""
-    with running_server() as server:
+    """A server with default settings on free ports, built-in clients included."""
+    with running_server(WebSettings()) as server:
         yield server

@@ -146,3 +146,26 @@ def test_presence_across_transports(oocsi_server: RunningServer) -> None:
         run(scenario())
     finally:
         tcp.close()
+
+
+def test_delay_and_retain_over_websocket(oocsi_server: RunningServer) -> None:
+    async def scenario() -> None:
+        port = oocsi_server.http_port
+        async with WsClient(port) as alice, WsClient(port) as bob:
+            await alice.login("alice")
+            await bob.login("bob")
+            await alice.send(f'sendjson bob {{"later":1,"_DELAY":{2 * TICK}}}')
+            await bob.silent(TICK)  # held, not delivered at once
+            message = await bob.message(10 * TICK)
+            assert message["data"]["later"] == 1
+
+            await alice.send('sendjson news {"headline":"kept","_RETAIN":60}')
+            await alice.silent(TICK / 5)
+            async with WsClient(port) as carol:
+                await carol.login("carol")
+                await carol.send("subscribe news")
+                retained = await carol.message()
+                assert retained["recipient"] == "news"
+                assert retained["data"]["headline"] == "kept"
+
+    run(scenario())
