@@ -16,7 +16,7 @@ from pyoocsi._version import __version__
 
 __all__ = ["build_parser", "main"]
 
-_COMMANDS = ("serve", "users", "tools")
+_COMMANDS = ("serve", "users", "tools", "bench")
 
 
 def build_parser() -> argparse.ArgumentParser:
