@@ -204,7 +204,8 @@ class Hub:
             return
         limit = self.settings.max_clients
         if limit and not local and len(self.clients) - self._local >= limit:
-            peer.refuse(f"server full: at most {limit} clients")
+            plural = "s" if limit != 1 else ""
+            peer.refuse(f"server full: at most {limit} client{plural}")
             return
         self._admit(peer, handshake, local)
 

@@ -42,7 +42,33 @@ HELP: dict[str, str] = {
     "meta_channels": "publish the OOCSI_* meta channels: true or false (default true)",
     "users": "users file of private names (write it with 'oocsi users add')",
     "state_dir": "directory that keeps delayed and retained messages across restarts",
+    "builtin_clients": "run the built-in echo and timechannel clients (default true)",
+    "max_body": "bytes in one HTTP request body (default 1 MiB)",
+    "max_sse": "server-sent event streams open at once (default 1000)",
+    "sse_buffer": "events queued for one event stream before it ends (default 1000)",
+    "sse_keepalive": "seconds between keep-alive comments on SSE streams (default 15)",
+    "call_timeout": "seconds an HTTP service call waits for its reply (default 2)",
+    "allowed_origins": "comma-separated origins allowed to POST (default: any)",
+    "notice": "a notice shown on the landing page, e.g. for a public server",
 }
+
+
+_POSITIVE = (
+    "timeout",
+    "ping_interval",
+    "handshake_timeout",
+    "sse_buffer",
+    "sse_keepalive",
+    "call_timeout",
+)
+_NOT_NEGATIVE = (
+    "max_clients",
+    "probe_seconds",
+    "max_delayed",
+    "max_delayed_total",
+    "max_functions",
+    "max_sse",
+)
 
 
 class ConfigError(ValueError):
@@ -83,18 +109,20 @@ def _check(settings: Settings) -> None:
         )
     if not isinstance(logging.getLevelName(settings.log_level.upper()), int):
         raise ConfigError(f"log_level {settings.log_level!r} is not a logging level")
-    for name in ("timeout", "ping_interval", "handshake_timeout"):
+    for name in _POSITIVE:
         if getattr(settings, name) <= 0:
             raise ConfigError(f"{name} must be positive")
-    for name in ("max_delayed", "max_delayed_total", "max_functions"):
+    for name in _NOT_NEGATIVE:
         if getattr(settings, name) < 0:
             raise ConfigError(f"{name} must not be negative")
-    for name in ("max_clients", "probe_seconds"):
-        if getattr(settings, name) < 0:
-            raise ConfigError(f"{name} must not be negative")
-    for name in ("max_line", "max_pending"):
+    for name in ("max_line", "max_pending", "max_body"):
         if getattr(settings, name) < 1024:
             raise ConfigError(f"{name} must be at least 1024 bytes")
+    for origin in filter(None, settings.allowed_origins.split(",")):
+        if not origin.strip().startswith(("http://", "https://")):
+            raise ConfigError(
+                f"allowed_origins: {origin.strip()!r} is not scheme://host[:port]"
+            )
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

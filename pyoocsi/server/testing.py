@@ -94,13 +94,14 @@ def running_server(
 ) -> Iterator[RunningServer]:
     """Start a server on free loopback ports with the given settings.
 
-    Without ``web_settings`` the web side runs without its built-in clients
-    (``echo``), so client lists and limits hold only the test's own clients.
+    Unless told otherwise (``builtin_clients=True`` or ``web_settings``) the
+    server runs without its built-in clients (``echo``), so client lists hold
+    only the test's own clients.
     """
-    base = {"host": "127.0.0.1", "port": 0, "http_port": 0}
+    base = {"host": "127.0.0.1", "port": 0, "http_port": 0, "builtin_clients": False}
     base.update(overrides)
     settings = dataclasses.replace(Settings(), **base)  # type: ignore[arg-type]
-    running = RunningServer(settings, web_settings or WebSettings(builtins=False))
+    running = RunningServer(settings, web_settings)
     running.start()
     try:
         yield running

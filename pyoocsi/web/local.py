@@ -32,7 +32,8 @@ class LocalPeer:
 
     def join(self) -> bool:
         """Register under ``name``; False (with ``refusal`` set) if refused."""
-        self.hub.register(self, Handshake(Dialect.JSON, self.name, None, self.name))
+        handshake = Handshake(Dialect.JSON, self.name, None, self.name)
+        self.hub.register(self, handshake, local=True)
         return self.client is not None
 
     def leave(self) -> None:

@@ -17,6 +17,7 @@ from pyoocsi.web import api, calls, pages, send, sse
 from pyoocsi.web.builtins import Builtins
 from pyoocsi.web.keys import HUB, SETTINGS, STATE, WebState
 from pyoocsi.web.settings import WebSettings
+from pyoocsi.web.settings import web_settings as settings_from
 from pyoocsi.web.websocket import websocket_handler
 
 __all__ = ["WebServer", "build_app"]
@@ -62,7 +63,7 @@ class WebServer:
     ) -> None:
         self.hub = hub
         self.settings = settings
-        self.web_settings = web_settings or WebSettings()
+        self.web_settings = web_settings or settings_from(settings)
         self.builtins = Builtins(hub)
         self.port = 0
         self._runner: web.AppRunner | None = None

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["WebSettings"]
+from pyoocsi.core.settings import Settings
+
+__all__ = ["WebSettings", "web_settings"]
 
 MIB = 1024 * 1024
 
@@ -24,3 +26,18 @@ class WebSettings:
     builtins: bool = True  # run the built-in clients (echo, timechannel)
     # A notice shown on the landing page, e.g. for a public server.
     notice: str = ""
+
+
+def web_settings(settings: Settings) -> WebSettings:
+    """The web side's settings taken from the server's settings."""
+    origins = (o.strip() for o in settings.allowed_origins.split(","))
+    return WebSettings(
+        max_body=settings.max_body,
+        max_sse=settings.max_sse,
+        sse_buffer=settings.sse_buffer,
+        sse_keepalive=settings.sse_keepalive,
+        call_timeout=settings.call_timeout,
+        allowed_origins=tuple(o for o in origins if o),
+        builtins=settings.builtin_clients,
+        notice=settings.notice,
+    )
