@@ -1,17 +1,28 @@
-"""Clients the web side runs on the bus: ``echo`` and the ``timechannel``.
+"""Clients the web side runs on the bus: ``echo`` and the two generators.
 
 - ``echo``: a direct message to ``echo`` comes back to its sender from
   ``echo`` with the same data (channels never echo to their sender).
-- ``timechannel``: once a second, while the channel has subscribers, a message
-  from ``OOCSI/tools/timechannel-gen`` with the server's local time; month 1-12
-  and day of week 1 (Sunday) to 7, as the reference sends them.
+- Generators publish on a timer, and only while their channel exists (has a
+  subscriber); nothing is sent to an absent channel:
+
+  | channel | sender | period | data |
+  |---|---|---|---|
+  | ``timechannel`` | ``OOCSI/tools/timechannel-gen`` | 1 s | the local time |
+  | ``testchannel`` | ``OOCSI/tools/testchannel-gen`` | 333 ms | two waves |
+
+  Month 1-12 and day of week 1 (Sunday) to 7, as the reference sends them.
+  The test waves are ``color`` = 90 + round(70 sin(n/7)) and ``position`` =
+  90 + round(70 cos(n/8)), integers 20-160, where n counts the messages sent.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,13 +30,9 @@ from pyoocsi.core.hub import Channel, Hub
 from pyoocsi.core.message import Message
 from pyoocsi.web.local import LocalPeer
 
-__all__ = ["Builtins", "EchoClient", "time_data"]
+__all__ = ["GENERATORS", "Builtins", "EchoClient", "time_data", "wave_data"]
 
 logger = logging.getLogger("pyoocsi.web")
-
-TIME_CHANNEL = "timechannel"
-TIME_SENDER = "OOCSI/tools/timechannel-gen"
-TIME_PERIOD = 1.0
 
 
 class EchoClient(LocalPeer):
@@ -38,7 +45,7 @@ class EchoClient(LocalPeer):
 
 
 def time_data(now: datetime, epoch_ms: int) -> dict[str, Any]:
-    """The data of one ``timechannel`` message."""
+    """The ``timechannel`` data for the local time ``now``."""
     return {
         "y": now.year,
         "M": now.month,
@@ -52,30 +59,75 @@ def time_data(now: datetime, epoch_ms: int) -> dict[str, Any]:
     }
 
 
+def _time_now(n: int) -> dict[str, Any]:
+    # the time is the message: the count n plays no part
+    epoch_ms = time.time_ns() // 1_000_000
+    return time_data(datetime.fromtimestamp(epoch_ms / 1000), epoch_ms)
+
+
+def wave_data(n: int) -> dict[str, Any]:
+    """The data of the ``n``-th ``testchannel`` message, counted from 0."""
+    return {
+        "color": 90 + round(70 * math.sin(n / 7)),
+        "position": 90 + round(70 * math.cos(n / 8)),
+    }
+
+
+@dataclass(frozen=True)
+class Generator:
+    channel: str
+    sender: str
+    period: float  # seconds
+    data: Callable[[int], dict[str, Any]]
+
+
+GENERATORS = (
+    Generator("timechannel", "OOCSI/tools/timechannel-gen", 1.0, _time_now),
+    Generator("testchannel", "OOCSI/tools/testchannel-gen", 0.333, wave_data),
+)
+
+
+class _Running:
+    """One generator on the loop: a timer and the count of messages sent."""
+
+    def __init__(self, hub: Hub, generator: Generator) -> None:
+        self.hub = hub
+        self.generator = generator
+        self.sent = 0
+        self.timer: asyncio.TimerHandle | None = None
+
+    def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.timer = loop.call_later(self.generator.period, self._tick)
+
+    def stop(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
+    def _tick(self) -> None:
+        self.start()
+        generator = self.generator
+        if isinstance(self.hub.names.get(generator.channel), Channel):
+            data = generator.data(self.sent)
+            self.sent += 1
+            self.hub.publish(generator.sender, generator.channel, data)
+
+
 class Builtins:
     """Starts and stops the built-in clients and generators."""
 
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
         self.echo = EchoClient(hub)
-        self._timer: asyncio.TimerHandle | None = None
+        self._running = [_Running(hub, g) for g in GENERATORS]
 
     def start(self) -> None:
         self.echo.join()
-        self._schedule()
+        for running in self._running:
+            running.start()
 
     def stop(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
+        for running in self._running:
+            running.stop()
         self.echo.leave()
-
-    def _schedule(self) -> None:
-        loop = asyncio.get_running_loop()
-        self._timer = loop.call_later(TIME_PERIOD, self._tick)
-
-    def _tick(self) -> None:
-        self._schedule()
-        if isinstance(self.hub.names.get(TIME_CHANNEL), Channel):
-            epoch_ms = time.time_ns() // 1_000_000
-            now = datetime.fromtimestamp(epoch_ms / 1000)
-            self.hub.publish(TIME_SENDER, TIME_CHANNEL, time_data(now, epoch_ms))

@@ -1,13 +1,10 @@
-"""The JSON API, Prometheus metrics, CORS and the built-in clients."""
+"""The JSON API, Prometheus metrics and CORS."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 import aiohttp
 
 from pyoocsi.server.testing import RunningServer
-from pyoocsi.web.builtins import time_data
 from tests.web.wsclient import WsClient, run
 from tests.wire import TICK
 
@@ -97,51 +94,3 @@ def test_cors_open_for_reads(oocsi_server: RunningServer) -> None:
                     assert r.headers["Access-Control-Allow-Origin"] == "*"
 
     run(scenario())
-
-
-def test_echo_returns_a_direct_message(oocsi_server: RunningServer) -> None:
-    async def scenario() -> None:
-        async with WsClient(oocsi_server.http_port) as alice:
-            await alice.login("alice")
-            await alice.send('sendjson echo {"hello":"me"}')
-            message = await alice.message()
-            assert message["sender"] == "echo"
-            assert message["recipient"] == "alice"
-            assert message["data"] == {"hello": "me"}
-
-    run(scenario())
-
-
-def test_timechannel_ticks_while_subscribed(oocsi_server: RunningServer) -> None:
-    async def scenario() -> None:
-        async with WsClient(oocsi_server.http_port) as alice:
-            await alice.login("alice")
-            await alice.send("subscribe timechannel")
-            message = await alice.message(10 * TICK)
-            assert message["sender"] == "OOCSI/tools/timechannel-gen"
-            # "timestamp" is the message's own, as data keys cannot shadow it
-            assert set(message["data"]) == {
-                "y", "M", "d", "dw", "h", "m", "s", "datetime"
-            }  # fmt: skip
-            await alice.send("unsubscribe timechannel")
-            await alice.drain(3 * TICK)  # one may have been on its way
-            await alice.silent(4 * TICK)
-
-    run(scenario())
-
-
-def test_time_data_uses_reference_numbering() -> None:
-    sunday = datetime(2026, 3, 1, 14, 5, 9)
-    data = time_data(sunday, 1772370309000)
-    assert data == {
-        "y": 2026,
-        "M": 3,
-        "d": 1,
-        "dw": 1,
-        "h": 14,
-        "m": 5,
-        "s": 9,
-        "timestamp": 1772370309000,
-        "datetime": "2026-03-01T14:05:09",
-    }
-    assert time_data(datetime(2026, 3, 7), 0)["dw"] == 7  # Saturday
