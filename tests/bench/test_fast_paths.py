@@ -1,0 +1,149 @@
+"""The server's fast paths give the same lines as the general ones.
+
+Each fast path skips work for the common case (plain data, ASCII keys, a
+``sendraw`` line); these tests hold the exact output of both cases side by
+side, and check a burst arrives whole and in order.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from pyoocsi.core.encoding import parse_object, render_json
+from pyoocsi.core.hub import Hub
+from pyoocsi.core.session import LineSession
+from pyoocsi.core.settings import Settings
+from pyoocsi.server.testing import RunningServer, running_server
+from tests.wire import LineClient, sync
+
+
+@pytest.mark.parametrize(
+    ("data", "line"),
+    [
+        ({"s": "1e5 0.0001 12345678.9", "i": 7}, '{"i":7,"s":"1e5 0.0001 12345678.9"'),
+        (
+            {"n": None, "t": True, "big": 2**64 - 1},
+            '{"big":18446744073709551615,"n":null,"t":true',
+        ),
+        ({"f": 1e20, "g": 0.5}, '{"f":1.0E20,"g":0.5'),
+        ({"f": 0.0001}, '{"f":1.0E-4'),
+        ({"o": {"f": 12345678.9}}, '{"o":{"f":1.23456789E7}'),
+        ({"l": [1e-7]}, '{"l":[1.0E-7]'),
+        ({"huge": 2**70}, '{"huge":1180591620717411303424'),
+    ],
+)
+def test_render_json_plain_and_float_data(data: dict[str, object], line: str) -> None:
+    rendered = render_json(data, "r", 1, "s").decode()
+    assert rendered == line + ',"recipient":"r","timestamp":1,"sender":"s"}\n'
+
+
+def test_render_json_sorts_many_ascii_and_non_ascii_keys() -> None:
+    data = {k: 1 for k in ["zeta", "Alpha", "b", "\u00e9", "\U0001f600", "\uff21"]}
+    rendered = render_json(data, "r", 1, "s").decode()
+    keys = ["Alpha", "b", "zeta", "\u00e9", "\U0001f600", "\uff21"]
+    body = ",".join(f'"{k}":1' for k in keys)
+    assert rendered == "{" + body + ',"recipient":"r","timestamp":1,"sender":"s"}\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "data"),
+    [
+        ('{"a":"x","b":1}', {"a": "x", "b": 1}),
+        (
+            '{"big":123456789012345678901234567890}',
+            {"big": 123456789012345678901234567890},
+        ),
+        (
+            '{"f":1.5,"big":-99999999999999999999}',
+            {"f": 1.5, "big": -99999999999999999999},
+        ),
+        ('{"o":{"big":123456789012345678901}}', {"o": {"big": 123456789012345678901}}),
+        ('{"f":2.5}', {"f": 2.5}),
+    ],
+)
+def test_parse_object_keeps_every_digit(text: str, data: dict[str, object]) -> None:
+    value = parse_object(text)
+    assert value == data
+    assert [type(v) for v in value.values()] == [type(v) for v in data.values()]
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.out: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        self.out.append(data)
+
+    def flush(self) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+    def abort(self) -> None:
+        return None
+
+
+def session(hub: Hub, handshake: str) -> tuple[LineSession, Recorder]:
+    recorder = Recorder()
+    client = LineSession(hub, recorder, "test")
+    client.data_received(handshake.encode() + b"\n")
+    recorder.out.clear()
+    return client, recorder
+
+
+def test_sendraw_lines_with_and_without_the_fast_path() -> None:
+    hub = Hub(Settings(meta_channels=False), time.monotonic, lambda: 5)
+    sender, _ = session(hub, "a(JSON)")
+    _receiver, got = session(hub, "b(JSON)")
+    pd_sender, _ = session(hub, "c;")
+    sender.data_received(
+        b'sendraw b {"k":"v w"}\n'  # fast path
+        b"sendraw  b {}\n"  # empty recipient: ignored, as by the command table
+        b"sendraw b\n"  # no payload: ignored
+        b"sendrawb x y\n"  # not the command word: ignored
+        b"send b plain text\n"  # not sendraw: the command table
+        b"sendraw b {broken\n"  # refused payload
+    )
+    pd_sender.data_received(b'sendraw b {"k":"x"\'"j":1};\n')
+    assert got.out == [
+        b'{"k":"v w","recipient":"b","timestamp":5,"sender":"a"}\n',
+        b'{"data":"plain text","recipient":"b","timestamp":5,"sender":"a"}\n',
+        b'{"j":1,"k":"x","recipient":"b","timestamp":5,"sender":"c"}\n',
+    ]
+    assert hub.stats.refused_payloads == 1
+
+
+@pytest.fixture
+def server() -> Iterator[RunningServer]:
+    with running_server() as running:
+        yield running
+
+
+def test_a_burst_arrives_whole_and_in_order(server: RunningServer) -> None:
+    publisher = LineClient(server.host, server.port)
+    subscribers = [LineClient(server.host, server.port) for _ in range(3)]
+    try:
+        for number, client in enumerate(subscribers):
+            client.send(f"burst_sub{number}(JSON)\nsubscribe burst\n")
+            assert b"welcome" in client.line()
+            sync(client)
+        publisher.send("burst_pub(JSON)\n")
+        assert b"welcome" in publisher.line()
+        count = 5000
+        publisher.send(
+            "".join(
+                f'sendraw burst {{"n":{i},"p":"{"x" * 50}"}}\n' for i in range(count)
+            )
+        )
+        for client in subscribers:
+            for i in range(count):
+                line = client.line()
+                assert line.startswith(f'{{"n":{i},"p":"'.encode()), line
+                assert line.endswith(b',"sender":"burst_pub"}')
+    finally:
+        for client in [publisher, *subscribers]:
+            client.close()
