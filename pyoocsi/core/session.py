@@ -113,6 +113,13 @@ class LineSession:
         if self.state is State.OPEN:
             assert self.client is not None
             self.hub.seen(self.client)
+            if line.startswith("sendraw ") and self.dialect is not Dialect.PD:
+                # Most lines are messages, and no row before ``sendraw`` in the
+                # command table can match one: they skip the table.
+                parts = line.split(" ", 2)
+                if len(parts) == 3 and parts[1] and parts[2]:
+                    self._publish(self.client, parts[1], parts[2])
+                    return
             self.execute(parse_command(line, self.dialect is Dialect.PD))
         elif self.state is State.HANDSHAKE:
             self._handshake(line)
@@ -172,7 +179,7 @@ class LineSession:
         assert client is not None
         kind = command.kind
         if kind is Kind.SENDRAW or kind is Kind.SEND:
-            self._publish(client, command)
+            self._publish(client, command.target, command.payload)
         elif kind is Kind.SUBSCRIBE:
             self.hub.subscribe(client, command.target)
         elif kind is Kind.UNSUBSCRIBE:
@@ -191,19 +198,16 @@ class LineSession:
         elif kind is Kind.CLIENTS:
             self.reply(self.hub.client_list())
 
-    def _publish(self, client: Client, command: Command) -> None:
+    def _publish(self, client: Client, target: str, payload: str) -> None:
         try:
-            data = parse_payload(command.payload)
+            data = parse_payload(payload)
         except PayloadError as exc:
             self.hub.stats.refused_payloads += 1
             logger.warning(
-                "message from %s to %s refused: %s",
-                client.name,
-                command.target,
-                exc,
+                "message from %s to %s refused: %s", client.name, target, exc
             )
             return
-        self.hub.publish(client.name, command.target, data)
+        self.hub.publish(client.name, target, data)
 
     # Peer: what the hub calls -------------------------------------------------
 
