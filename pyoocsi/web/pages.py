@@ -20,6 +20,8 @@ STATIC = Path(__file__).parent / "static"
 # path -> page file in STATIC
 PAGES = {
     "/": "index.html",
+    "/dashboard": "dashboard.html",
+    "/datatiles": "datatiles.html",
     "/metrics": "metrics.html",
     "/test/visual": "visual.html",
     "/tools": "tools.html",

@@ -6,8 +6,7 @@ from datetime import datetime
 
 from pyoocsi.server.testing import RunningServer
 from pyoocsi.web.builtins import GENERATORS, time_data, wave_data
-from tests.web.test_cross_transport import tcp_client
-from tests.web.wsclient import WsClient, run
+from tests.web.wsclient import WsClient, run, tcp_client
 from tests.wire import TICK, strip_time
 
 

@@ -6,15 +6,8 @@ import asyncio
 from collections.abc import Awaitable
 
 from pyoocsi.server.testing import RunningServer
-from tests.web.wsclient import WsClient, run
+from tests.web.wsclient import WsClient, run, tcp_client
 from tests.wire import TICK, LineClient, strip_time
-
-
-def tcp_client(server: RunningServer, handshake: str) -> LineClient:
-    client = LineClient(server.host, server.port)
-    client.send(handshake + "\n")
-    assert "welcome" in client.text()
-    return client
 
 
 def test_tcp_and_websocket_share_a_channel(oocsi_server: RunningServer) -> None:

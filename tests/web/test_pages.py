@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import aiohttp
 import pytest
 
 from pyoocsi.server.testing import RunningServer
 from tests.web.browser import Browser, find_chromium
-from tests.web.wsclient import WsClient, run
+from tests.web.wsclient import WsClient, run, subscribed
 from tests.wire import TICK
 
 CHROMIUM = find_chromium()
@@ -50,7 +49,7 @@ def test_landing_page_shows_clients_channels_presence_and_snippets(
             assert f"http://127.0.0.1:{port}/send/testchannel" in curl
             # presence of the listed channel shows up live
             await asyncio.sleep(TICK)
-            await _subscribers(port, "presence(kitchen)")
+            await subscribed(port, "presence(kitchen)")
             async with WsClient(port) as carol:
                 await carol.login("carol")
                 await carol.send("subscribe kitchen")
@@ -108,7 +107,7 @@ def test_send_and_subscribe_page_by_hand(oocsi_server: RunningServer) -> None:
             message = await bob.message()
             assert message["data"] == {"from": "page"}
             assert message["sender"].startswith("OOCSI/test/visual_")
-            await _subscribers(port, "news")
+            await subscribed(port, "news")
             await bob.send('sendjson news {"headline":"hi"}')
             await browser.wait_for(
                 "document.getElementById('received').textContent"
@@ -141,21 +140,3 @@ def test_tools_page_loads(oocsi_server: RunningServer) -> None:
             assert browser.exceptions == []
 
     run(scenario())
-
-
-async def _subscribers(port: int, channel: str) -> None:
-    """Wait until someone subscribed to ``channel`` (or tracks a presence)."""
-    async with aiohttp.ClientSession() as http:
-        for _ in range(100):
-            if channel.startswith("presence("):
-                url = f"http://127.0.0.1:{port}/api/presence/{channel[9:-1]}"
-                async with http.get(url) as r:
-                    if (await r.json())["trackers"]:
-                        return
-            else:
-                url = f"http://127.0.0.1:{port}/api/channels/{channel}"
-                async with http.get(url) as r:
-                    if r.status == 200 and (await r.json())["subscribers"]:
-                        return
-            await asyncio.sleep(TICK / 5)
-    raise AssertionError(f"nobody subscribed to {channel}")

@@ -20,8 +20,9 @@ from aiohttp import web
 from pyoocsi.core.hub import Hub
 from pyoocsi.core.settings import Settings
 from pyoocsi.server.app import wall_ms
+from pyoocsi.server.testing import RunningServer
 from pyoocsi.web import WebSettings, build_app
-from tests.wire import TICK
+from tests.wire import TICK, LineClient
 
 T = TypeVar("T")
 
@@ -50,6 +51,14 @@ async def _tick(hub: Hub) -> None:
     while True:
         await asyncio.sleep(TICK)
         hub.tick()
+
+
+def tcp_client(server: RunningServer, handshake: str) -> LineClient:
+    """A line-protocol client of ``server`` past its welcome."""
+    client = LineClient(server.host, server.port)
+    client.send(handshake + "\n")
+    assert "welcome" in client.text()
+    return client
 
 
 def run(coro: Awaitable[T]) -> T:
@@ -156,3 +165,21 @@ class WsClient:
             if text is None:
                 self._frames.put_nowait(None)
                 return self.close_code
+
+
+async def subscribed(port: int, channel: str) -> None:
+    """Wait until someone subscribed to ``channel`` (or tracks a presence)."""
+    async with aiohttp.ClientSession() as http:
+        for _ in range(100):
+            if channel.startswith("presence("):
+                url = f"http://127.0.0.1:{port}/api/presence/{channel[9:-1]}"
+                async with http.get(url) as r:
+                    if (await r.json())["trackers"]:
+                        return
+            else:
+                url = f"http://127.0.0.1:{port}/api/channels/{channel}"
+                async with http.get(url) as r:
+                    if r.status == 200 and (await r.json())["subscribers"]:
+                        return
+            await asyncio.sleep(TICK / 5)
+    raise AssertionError(f"nobody subscribed to {channel}")
