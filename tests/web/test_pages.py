@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from pyoocsi.server.testing import RunningServer
+from pyoocsi.server.testing import RunningServer, running_server
+from pyoocsi.web import WebSettings
 from tests.web.browser import Browser, find_chromium
-from tests.web.wsclient import WsClient, run, subscribed
+from tests.web.wsclient import WsClient, run, subscribed, tcp_client
 from tests.wire import TICK
 
 CHROMIUM = find_chromium()
@@ -61,6 +62,50 @@ def test_landing_page_shows_clients_channels_presence_and_snippets(
             assert browser.exceptions == []
 
     run(scenario())
+
+
+def test_landing_page_draws_the_network_and_the_notice() -> None:
+    assert CHROMIUM is not None
+    notice = "Public server: everyone can read what you send."
+    with running_server(WebSettings(notice=notice)) as server:
+        port = server.http_port
+        tcp = tcp_client(server, "tom(JSON)")
+
+        async def scenario() -> None:
+            async with WsClient(port) as bob, Browser(CHROMIUM) as browser:
+                await bob.login("bob")
+                await bob.send("subscribe kitchen")
+                await browser.goto(f"http://127.0.0.1:{port}/")
+                shown = await browser.wait_for(
+                    "!document.getElementById('notice').hidden"
+                    " && document.getElementById('notice').textContent"
+                )
+                assert shown == notice
+                # the listed names are nodes before any message
+                await browser.wait_for(
+                    "oocsiGraph.nodes().includes('kitchen:channel')"
+                    " && oocsiGraph.nodes().includes('bob:client')"
+                )
+                await subscribed(port, "OOCSI_events")
+                for n in range(3):
+                    tcp.send(f'sendraw kitchen {{"n":{n}}}\n')
+                    tcp.send(f'sendraw bob {{"direct":{n}}}\n')
+                links = await browser.wait_for(
+                    "oocsiGraph.links().includes('kitchen>bob') && oocsiGraph.links()"
+                )
+                assert {"tom>kitchen", "kitchen>bob", "tom>bob"} <= set(links)
+                nodes = await browser.evaluate("oocsiGraph.nodes()")
+                assert "tom:client" in nodes
+                assert not [n for n in nodes if n.startswith("OOCSI_")]
+                frames = [await bob.message() for _ in range(6)]
+                assert {f["sender"] for f in frames} == {"tom"}
+                await browser.screenshot(ARTIFACTS / "network.png")
+                assert browser.exceptions == []
+
+        try:
+            run(scenario())
+        finally:
+            tcp.close()
 
 
 def test_metrics_page_charts_live_numbers(oocsi_server: RunningServer) -> None:
