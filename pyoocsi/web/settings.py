@@ -23,7 +23,7 @@ class WebSettings:
     call_timeout: float = 2.0  # seconds an HTTP service call waits for its reply
     # Origins allowed to POST (scheme://host[:port]); empty allows every origin.
     allowed_origins: tuple[str, ...] = ()
-    builtins: bool = True  # run the built-in clients (echo, timechannel)
+    builtins: bool = True  # run the built-in clients (echo, timechannel, testchannel)
     # A notice shown on the landing page, e.g. for a public server.
     notice: str = ""
 
