@@ -30,6 +30,7 @@ logger = logging.getLogger("pyoocsi.bench")
 
 PROGRESS_SECONDS = 0.1
 BATCH_BYTES = 65536  # what a publisher hands the kernel at a time
+PACE_SECONDS = 0.001  # the shortest sleep of a paced publisher
 
 
 class BenchClient(asyncio.Protocol):
@@ -262,7 +263,10 @@ class Worker:
                 await client.writable.wait()
             if rate:
                 next_due = start_ns + client.sent * 1e9 / rate
-                await asyncio.sleep(max(0.0, (next_due - time.monotonic_ns()) / 1e9))
+                wait = (next_due - time.monotonic_ns()) / 1e9
+                # uvloop's timers count whole milliseconds: a shorter sleep
+                # returns at once and the loop would spin until the due time.
+                await asyncio.sleep(max(PACE_SECONDS, wait))
             else:
                 await asyncio.sleep(0)  # let this process's receivers read
 
