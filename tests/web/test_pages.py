@@ -90,8 +90,11 @@ def test_landing_page_draws_the_network_and_the_notice() -> None:
                 for n in range(3):
                     tcp.send(f'sendraw kitchen {{"n":{n}}}\n')
                     tcp.send(f'sendraw bob {{"direct":{n}}}\n')
+                # events arrive one by one: wait until all three links are drawn
                 links = await browser.wait_for(
-                    "oocsiGraph.links().includes('kitchen>bob') && oocsiGraph.links()"
+                    "['tom>kitchen', 'kitchen>bob', 'tom>bob']"
+                    ".every(l => oocsiGraph.links().includes(l))"
+                    " && oocsiGraph.links()"
                 )
                 assert {"tom>kitchen", "kitchen>bob", "tom>bob"} <= set(links)
                 nodes = await browser.evaluate("oocsiGraph.nodes()")
