@@ -166,9 +166,17 @@ def run_scenario(
     """Run one scenario against one server and return its figures."""
     started = time.monotonic()
     deadline = started + options.timeout
+    before = sample(options.pid) if options.pid else None
     workers = _Workers(scenario, target, options)
     try:
-        return _run(workers, scenario, options, progress, deadline)
+        return _run(
+            workers,
+            scenario,
+            options=options,
+            progress=progress,
+            deadline=deadline,
+            before=before,
+        )
     finally:
         workers.close()
 
@@ -176,15 +184,16 @@ def run_scenario(
 def _run(
     workers: _Workers,
     scenario: Scenario,
+    *,
     options: RunOptions,
     progress: Progress | None,
     deadline: float,
+    before: ProcessSample | None,
 ) -> Result:
     expected = expected_deliveries(scenario)
     clients = _client_count(scenario)
     connect_deadline = time.monotonic() + options.connect_timeout + 30
     ready = workers.until_all("ready", min(deadline, connect_deadline))
-    before = sample(options.pid) if options.pid else None
     if progress is not None and scenario.kind is Kind.CONNECT:
         progress(sum(r.welcomed for r in ready), clients)
     welcomed = sum(r.welcomed for r in ready)

@@ -171,6 +171,7 @@ class Worker:
         loop = asyncio.get_running_loop()
         loop.add_reader(self.pipe.fileno(), self._read_pipe)
         scenario = self.plan.scenario
+        cpu = time.process_time()
         try:
             await self._connect_all()
             if scenario.kind is Kind.FANOUT:
@@ -180,7 +181,6 @@ class Worker:
         self.pipe.send(("ready", self.report))
         command = await self.inbox.get()
         tasks: list[asyncio.Task[None]] = []
-        cpu = time.process_time()
         if command[0] == "go":
             tasks.append(asyncio.create_task(self._progress()))
             for client in self.clients:
