@@ -90,6 +90,9 @@ class MetaChannels:
 
     def events_wanted(self, message: Message) -> bool:
         """Whether routing this message should produce an ``OOCSI_events`` event."""
+        # Asked for every message: the usual answer costs one dict lookup.
+        if EVENTS not in self.hub.names:
+            return False
         if message.sender == "SERVER" or not self._wanted(EVENTS):
             return False
         name = message.recipient.partition(":")[0]
