@@ -113,7 +113,28 @@ def parse_object(text: str) -> dict[str, Any]:
         raise PayloadError(f"invalid JSON: {exc}") from None
     if not isinstance(value, dict):
         raise PayloadError("not a JSON object")
+    if _SURROGATE_ESCAPE.search(text) and not _encodable(value):
+        # orjson refuses these; the standard library lets them through, and no
+        # UTF-8 line could carry them out again.
+        raise PayloadError("invalid JSON: a lone UTF-16 surrogate (\\ud800-\\udfff)")
     return value
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _encodable(value: Any) -> bool:
+    """Whether every string (keys too) in parsed JSON is valid Unicode text."""
+    try:
+        if isinstance(value, str):
+            value.encode("utf-8")
+        elif isinstance(value, dict):
+            return all(_encodable(k) and _encodable(v) for k, v in value.items())
+        elif isinstance(value, list):
+            return all(_encodable(item) for item in value)
+    except (UnicodeEncodeError, RecursionError):
+        return False
+    return True
 
 
 def parse_payload(payload: str, raw: bool = True) -> dict[str, Any]:

@@ -91,6 +91,12 @@ def parse_handshake(line: str) -> Handshake:
     name, sep, password = token.partition(":")
     if not name:
         raise HandshakeRefusedError("empty name")
+    if any(ch < " " or ch == "\x7f" for ch in token):
+        raise HandshakeRefusedError("name cannot contain control characters")
+    # Such names could never be addressed: brackets make a function
+    # subscription, and presence(X) is a presence subscription.
+    if "[" in name or "]" in name or name.startswith("presence("):
+        raise HandshakeRefusedError(f"name cannot be a subscription: {name}")
     if sep and not password:
         raise HandshakeRefusedError(f"empty password for name: {name}")
     return Handshake(dialect, name, password if sep else None, token)

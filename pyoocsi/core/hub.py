@@ -371,6 +371,7 @@ class Hub:
             logger.warning(
                 "client %s refused on channel %s: wrong password", client.name, name
             )
+            client.peer.reply(f"error (wrong password for channel {name})")
             return
         if client.name in entry.subscribers:
             return
@@ -439,13 +440,23 @@ class Hub:
         self.hold(Message(sender, recipient, due, data))
         return 0
 
-    def refuse_send(self, sender: str, recipient: str, reason: str) -> None:
+    def refuse_send(
+        self, sender: str, recipient: str, reason: str, counted: bool = True
+    ) -> None:
         """A message is not accepted: log it, count it and tell its sender."""
-        self.stats.refused_sends += 1
+        self.stats.refused_sends += counted
         logger.warning("message from %s to %s refused: %s", sender, recipient, reason)
         client = self.clients.get(sender)
         if client is not None:
             client.peer.reply(f"error ({reason})")
+
+    def send_refusal(self, recipient: str) -> str | None:
+        """Why a message to ``recipient`` would be refused now, or None."""
+        name, sep, password = recipient.partition(":")
+        entry = self.names.get(name)
+        if isinstance(entry, Channel) and entry.password != (password if sep else None):
+            return f"wrong password for channel {name}"
+        return None
 
     # held messages ----------------------------------------------------------
 
@@ -546,10 +557,9 @@ class Hub:
             if receivers is not None:
                 receivers.append(name)
         elif isinstance(entry, Channel):
-            if entry.password != (password if sep else None):
-                self.refuse_send(
-                    message.sender, name, f"wrong password for channel {name}"
-                )
+            refusal = self.send_refusal(message.recipient)
+            if refusal is not None:
+                self.refuse_send(message.sender, name, refusal)
                 return 0
             delivered = self._fan_out(entry.subscribers.values(), message, receivers)
             self._retain(entry, message)

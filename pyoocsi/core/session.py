@@ -203,11 +203,15 @@ class LineSession:
             data = parse_payload(payload)
         except PayloadError as exc:
             self.hub.stats.refused_payloads += 1
-            logger.warning(
-                "message from %s to %s refused: %s", client.name, target, exc
-            )
+            self.hub.refuse_send(client.name, target, str(exc), counted=False)
             return
-        self.hub.publish(client.name, target, data)
+        try:
+            self.hub.publish(client.name, target, data)
+        except Exception:
+            # A defect must not cost the sender its connection (or anyone else
+            # theirs): log it with the traceback and tell the sender.
+            logger.exception("message from %s to %s failed", client.name, target)
+            self.reply("error (the server failed to route this message)")
 
     # Peer: what the hub calls -------------------------------------------------
 

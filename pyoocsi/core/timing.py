@@ -33,10 +33,16 @@ class TooFarAheadError(ValueError):
 
 
 def _seconds(value: Any) -> float | None:
+    """Seconds as a float; a huge integer becomes an infinity of its sign."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        seconds = float(value)
+    if isinstance(value, int):
+        try:
+            return float(value)
+        except OverflowError:
+            return math.inf if value > 0 else -math.inf
+    if isinstance(value, float):
+        seconds = value
     elif isinstance(value, str):
         try:
             seconds = float(value.strip())
@@ -44,7 +50,7 @@ def _seconds(value: Any) -> float | None:
             return None
     else:
         return None
-    return seconds if math.isfinite(seconds) else None
+    return None if math.isnan(seconds) else seconds
 
 
 def retain_ms(data: dict[str, Any]) -> int | None:
@@ -52,7 +58,7 @@ def retain_ms(data: dict[str, Any]) -> int | None:
     seconds = _seconds(data.get("_RETAIN"))
     if seconds is None or seconds <= 0:
         return None
-    return min(round(seconds * 1000), MAX_RETAIN_MS)
+    return min(round(min(seconds, MAX_RETAIN_MS / 1000) * 1000), MAX_RETAIN_MS)
 
 
 def _schedule_ms(value: Any) -> int | None:
@@ -66,8 +72,12 @@ def _schedule_ms(value: Any) -> int | None:
             moment = datetime.fromisoformat(text)
         except ValueError:
             return None
-    # A naive time is local time; timestamp() reads it that way.
-    return round(moment.timestamp() * 1000)
+    # A naive time is local time; timestamp() reads it that way. Year 1 in a
+    # zone east of UTC falls before year 1 and cannot be converted: it is past.
+    try:
+        return round(moment.timestamp() * 1000)
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 def due_time(data: dict[str, Any], now_ms: int) -> int | None:

@@ -119,6 +119,8 @@ def test_private_channel_refuses_wrong_passwords_visibly(
     sync(member)
     intruder = connect("pc_i(JSON)")
     intruder.send("subscribe pc:guess\nsubscribe pc\n")
+    assert intruder.text() == "error (wrong password for channel pc)"
+    assert intruder.text() == "error (wrong password for channel pc)"
     sync(intruder)
     intruder.send('sendraw pc:guess {"x":1}\n')
     assert intruder.text() == "error (wrong password for channel pc)"

@@ -87,6 +87,7 @@ def test_private_channel_retains_for_the_right_password(connect: Connect) -> Non
     sync(sender)
     wrong = connect("pr_w(JSON)")
     wrong.send("subscribe pr_c:nope\n")
+    assert wrong.text() == "error (wrong password for channel pr_c)"
     sync(wrong)
     wrong.silent()
     right = connect("pr_r(JSON)")

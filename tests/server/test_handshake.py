@@ -72,6 +72,13 @@ def test_handshake_split_across_packets(connect: Connect) -> None:
         ("OOCSI_metrics(JSON)", "error (name already registered: OOCSI_metrics)"),
         ("alice:pw(JSON)", "error (password wrong for name: alice)"),
         ("pd name;", "error (name cannot contain spaces);"),
+        ("n\x00ul(JSON)", "error (name cannot contain control characters)"),
+        ("bell\x07(JSON)", "error (name cannot contain control characters)"),
+        (
+            "ch[filter(x>1)](JSON)",
+            "error (name cannot be a subscription: ch[filter(x>1)])",
+        ),
+        ("presence(x)(JSON)", "error (name cannot be a subscription: presence(x))"),
     ],
 )
 def test_refusal_is_one_error_line_then_close(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tests.wire import TICK, LineClient, strip_time
+from tests.wire import TICK, LineClient, strip_time, sync
 
 Connect = Callable[..., LineClient]
 BLOB = (
@@ -12,12 +12,6 @@ BLOB = (
     "cmVzaG9sZHhwP0AAAAAAAAx3CAAAABAAAAABdAAFZXJyb3J0ADRZb3VyIE9PQ1NJIGNsaWVu"
     "dCB2ZXJzaW9uIGlzIHRvbyBvbGQsIHBsZWFzZSB1cGRhdGUueA=="
 )
-
-
-def sync(client: LineClient) -> None:
-    """Wait until the server has handled everything the client sent before."""
-    client.send("ping\n")
-    assert client.text() == "."
 
 
 def test_channel_reaches_every_subscriber_but_the_sender(connect: Connect) -> None:
@@ -107,6 +101,35 @@ def test_text_payloads_and_refused_json(connect: Connect, oocsi_server: object) 
     receiver.silent()
     hub = oocsi_server.server.hub  # type: ignore[attr-defined]
     assert hub.stats.refused_payloads == 2
+    # the sender is told, once per refused line
+    for _ in range(2):
+        assert sender.text().startswith("error (invalid JSON: ")
+
+
+def test_lone_surrogates_are_refused_and_harm_nobody(connect: Connect) -> None:
+    json_sub = connect("sur_j(JSON)")
+    pd_sub = connect("sur_p;")
+    for client in (json_sub, pd_sub):
+        client.send("subscribe sur\n")
+    sync(json_sub)
+    pd_sub.send("ping\n")
+    assert pd_sub.text() == ".;"
+    sender = connect("sur_s(JSON)")
+    for line in (
+        'sendraw sur {"a":"\\ud800"}',
+        'sendraw sur {"\\udc00":1,"_RETAIN":600}',
+        'sendraw sur {"a":["ok","\\uDBFF"],"_DELAY":1}',
+    ):
+        sender.send(line + "\n")
+        assert sender.text() == (
+            "error (invalid JSON: a lone UTF-16 surrogate (\\ud800-\\udfff))"
+        )
+    sender.send('sendraw sur {"pair":"\\ud83d\\ude00"}\n')
+    assert json_sub.message()["pair"] == "\U0001f600"
+    late = connect("sur_l(JSON)")
+    late.send("subscribe sur\n")
+    sync(late)
+    late.silent()
 
 
 def test_numbers_and_key_order(connect: Connect) -> None:
