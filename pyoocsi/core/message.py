@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,8 @@ class Message:
     ``recipient`` is the text the sender addressed (a channel, a client, ``ch:pw``,
     ``presence(x)``, or a function subscription's exact bracket text) and is what
     receivers see. The rendered lines are cached: a channel with a thousand
-    subscribers renders each dialect once.
+    subscribers renders each dialect once. Adapters with a wire form of their own
+    cache it the same way with :meth:`rendered`.
     """
 
     sender: str
@@ -26,6 +28,9 @@ class Message:
     data: dict[str, Any]
     _json: bytes | None = field(default=None, repr=False)
     _pd: bytes | None = field(default=None, repr=False)
+    _rendered: dict[Callable[[Message], bytes], bytes] | None = field(
+        default=None, repr=False
+    )
 
     def json_line(self) -> bytes:
         """The line for JSON clients, with its ``\\n``."""
@@ -40,6 +45,23 @@ class Message:
         if self._pd is None:
             self._pd = render_pd(self.data, self.recipient, self.timestamp, self.sender)
         return self._pd
+
+    def rendered(self, render: Callable[[Message], bytes]) -> bytes:
+        """``render(self)``, computed on the first call and cached per ``render``.
+
+        For an adapter's own wire form (a websocket frame, for one): called once per
+        subscriber, it renders once per fan-out. ``render`` must depend only on the
+        message, which is not changed once published.
+        """
+        cache = self._rendered
+        if cache is None:
+            cache = self._rendered = {}
+        else:
+            done = cache.get(render)
+            if done is not None:
+                return done
+        value = cache[render] = render(self)
+        return value
 
     def readdressed(
         self, recipient: str, data: dict[str, Any] | None = None

@@ -1,4 +1,4 @@
-"""Websocket frames of the reference web protocol, as text.
+"""Websocket frames of the reference web protocol: their text, and their bytes.
 
 Rules:
 - The first frame from a client is its name. It is trimmed; a name that is
@@ -11,11 +11,16 @@ Rules:
 - A message frame is ``{"recipient","timestamp","sender","data"}`` in that
   order; the data is written exactly as on the TCP side (keys sorted, Java
   number notation), cut out of the message's cached JSON line.
+- The session hands its adapter whole frames as bytes on the wire (:func:`wire`):
+  final, unmasked text frames as a server sends them (RFC 6455, section 5.2),
+  never compressed. A message's frame is the same for every subscriber, so it is
+  built once per fan-out (:func:`message_wire` through ``Message.rendered``).
 """
 
 from __future__ import annotations
 
 import enum
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -31,10 +36,11 @@ __all__ = [
     "Kind",
     "data_json",
     "error_frame",
-    "message_frame",
+    "message_wire",
     "name_handshake",
     "parse_frame",
     "welcome_frame",
+    "wire",
 ]
 
 FALLBACK_NAME = "webclient_####"
@@ -114,34 +120,53 @@ def error_frame(reason: str) -> str:
     return _message_text(f"ERROR: {reason}")
 
 
-def data_json(message: Message) -> str:
-    """The message data alone, as the TCP line writes it."""
-    line = message.json_line()
-    tail = (
+def _envelope(message: Message) -> bytes:
+    # The fields after the data in the TCP line, before it in the frame.
+    return (
         b'"recipient":'
         + orjson.dumps(message.recipient)
         + b',"timestamp":'
         + str(message.timestamp).encode()
         + b',"sender":'
         + orjson.dumps(message.sender)
-        + b"}\n"
     )
+
+
+def _data(message: Message, envelope: bytes) -> bytes:
+    line = message.json_line()
+    tail = envelope + b"}\n"
     if not line.endswith(tail):  # only if the TCP writer changes its layout
-        return orjson.dumps(message.data, option=orjson.OPT_SORT_KEYS).decode()
+        return orjson.dumps(message.data, option=orjson.OPT_SORT_KEYS)
     body = line[1 : len(line) - len(tail)].removesuffix(b",")
-    return "{" + body.decode() + "}"
+    return b"{" + body + b"}"
 
 
-def message_frame(message: Message) -> str:
-    """The frame a websocket client receives for a message."""
-    return (
-        '{"recipient":'
-        + orjson.dumps(message.recipient).decode()
-        + ',"timestamp":'
-        + str(message.timestamp)
-        + ',"sender":'
-        + orjson.dumps(message.sender).decode()
-        + ',"data":'
-        + data_json(message)
-        + "}"
-    )
+def data_json(message: Message) -> str:
+    """The message data alone, as the TCP line writes it."""
+    return _data(message, _envelope(message)).decode()
+
+
+def _message_payload(message: Message) -> bytes:
+    envelope = _envelope(message)
+    return b"{" + envelope + b',"data":' + _data(message, envelope) + b"}"
+
+
+_FIN_TEXT = 0x81  # final fragment, opcode 1 (text); no mask bit from a server
+_LENGTH_16 = struct.Struct("!BBH").pack
+_LENGTH_64 = struct.Struct("!BBQ").pack
+
+
+def wire(text: str | bytes) -> bytes:
+    """One text frame as it goes on the wire: header, then the UTF-8 payload."""
+    payload = text.encode() if isinstance(text, str) else text
+    size = len(payload)
+    if size < 126:
+        return bytes((_FIN_TEXT, size)) + payload
+    if size < 65536:
+        return _LENGTH_16(_FIN_TEXT, 126, size) + payload
+    return _LENGTH_64(_FIN_TEXT, 127, size) + payload
+
+
+def message_wire(message: Message) -> bytes:
+    """A message's frame on the wire; pass it to ``Message.rendered``."""
+    return wire(_message_payload(message))

@@ -1,4 +1,4 @@
-"""One websocket client, without any I/O: text frames in, text frames out.
+"""One websocket client, without any I/O: text frames in, whole frames out.
 
 Rules:
 - The first frame is the name (see :mod:`pyoocsi.web.frames`); until the hub
@@ -27,10 +27,11 @@ from pyoocsi.web.frames import (
     FALLBACK_NAME,
     Kind,
     error_frame,
-    message_frame,
+    message_wire,
     name_handshake,
     parse_frame,
     welcome_frame,
+    wire,
 )
 
 __all__ = ["Outlet", "State", "WebSocketSession"]
@@ -38,13 +39,14 @@ __all__ = ["Outlet", "State", "WebSocketSession"]
 logger = logging.getLogger("pyoocsi.web")
 
 MAX_HELD = 100  # frames a client may send before its welcome
+_PING = wire("ping")
 
 
 class Outlet(Protocol):
     """The I/O side of a websocket session, supplied by the adapter."""
 
-    def send(self, text: str) -> None:
-        """Queue a text frame; the adapter sends them in order."""
+    def send(self, frame: bytes) -> None:
+        """Queue a whole frame, as on the wire; the adapter sends them in order."""
         ...
 
     def close(self) -> None:
@@ -147,7 +149,7 @@ class WebSocketSession:
     def admit(self, handshake: Handshake) -> None:
         self.state = State.OPEN
         self.client = self.hub.clients[handshake.name]
-        self.outlet.send(welcome_frame(handshake.token))
+        self.outlet.send(wire(welcome_frame(handshake.token)))
         held, self._held = self._held, []
         for text in held:
             if self.state is not State.OPEN:
@@ -161,17 +163,17 @@ class WebSocketSession:
         logger.warning("%s refused: %s", self.describe(), reason)
         self.state = State.CLOSED
         self._held.clear()
-        self.outlet.send(error_frame(reason))
+        self.outlet.send(wire(error_frame(reason)))
         self.outlet.close()
 
     def deliver(self, message: Message) -> None:
-        self.outlet.send(message_frame(message))
+        self.outlet.send(message.rendered(message_wire))
 
     def reply(self, text: str) -> None:
-        self.outlet.send(text)
+        self.outlet.send(wire(text))
 
     def ping(self) -> None:
-        self.outlet.send("ping")
+        self.outlet.send(_PING)
 
     def disconnect(self, departure: Departure) -> None:
         self.state = State.CLOSED

@@ -1,15 +1,21 @@
 """The aiohttp adapter for websocket clients at ``/ws``.
 
-Each connection has an outbox of frames and one writer task that sends them in
-order. aiohttp accepts frames until its transport buffer is full and then makes
-the writer wait, so the outbox holds what the client has not yet taken; past
-``max_pending`` bytes the client is disconnected rather than slowing the rest.
+Rules:
+- The session hands over whole frames as bytes (see :mod:`pyoocsi.web.frames`).
+  Each connection queues them and writes the queue to the socket once per
+  event-loop turn, in one ``write``: no ``await`` and no aiohttp call per frame.
+- aiohttp writes its own control frames (pong, close) to the same transport,
+  each in one synchronous write, so frames never interleave. Once aiohttp has
+  begun a close nothing more is written.
+- Permessage-deflate is not offered: a message's frame is built once and sent
+  as is to every subscriber, which a per-connection compressor would undo.
+- What the kernel does not take stays in the transport; a client whose backlog
+  passes ``max_pending`` bytes is disconnected rather than slowing the rest.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import logging
 
@@ -28,82 +34,92 @@ CLOSE_GRACE = 5.0  # seconds a closing client has to take its last frames
 
 
 class WebSocketConnection:
-    """One accepted websocket: feeds a session and sends what it queues."""
+    """One accepted websocket: feeds a session and writes what it queues."""
 
     def __init__(
         self, hub: Hub, ws: web.WebSocketResponse, request: web.Request
     ) -> None:
         self._hub = hub
         self._ws = ws
-        self._request = request
-        self._out: collections.deque[str] = collections.deque()
-        self._pending = 0
-        self._wake = asyncio.Event()
-        self._closing = False
-        self._aborted = False
+        self._transport = request.transport
+        self._loop = asyncio.get_running_loop()
+        self._out: list[bytes] = []
+        self._queued = False
+        self._closing = False  # asked to close: write what is queued, then close
+        self._done = False  # nothing more is written
+        self._closer: asyncio.Task[None] | None = None
         self.session = WebSocketSession(hub, self, request.remote or "?")
 
     # Outlet -------------------------------------------------------------------
 
-    def send(self, text: str) -> None:
+    def send(self, frame: bytes) -> None:
         if self._closing:
             return
-        self._out.append(text)
-        self._pending += len(text)
-        self._wake.set()
-        limit = self._hub.settings.max_pending
-        if self._pending > limit and not self._closing:
-            # Not now: the hub may be in the middle of a fan-out.
-            self._closing = True
-            asyncio.get_running_loop().call_soon(self._overflow, limit)
+        self._out.append(frame)
+        if not self._queued:
+            self._queued = True
+            self._loop.call_soon(self._flush)
 
     def close(self) -> None:
+        if self._closing:
+            return
         self._closing = True
-        self._wake.set()
+        self._flush()
 
     def abort(self) -> None:
-        self._closing = True
-        self._aborted = True
+        self._closing = self._done = True
         self._out.clear()
-        self._wake.set()
-        transport = self._request.transport
-        if transport is not None:
-            transport.abort()
+        if self._transport is not None:
+            self._transport.abort()
 
-    def _overflow(self, limit: int) -> None:
+    # writing ------------------------------------------------------------------
+
+    def _flush(self) -> None:
+        self._queued = False
+        if self._done:
+            return
+        out = self._out
+        transport = self._transport
+        if self._ws.closed or transport is None or transport.is_closing():
+            self._done = True
+            out.clear()
+            return
+        if out:
+            transport.write(out[0] if len(out) == 1 else b"".join(out))
+            out.clear()
+        if self._closing:
+            self._done = True
+            self._closer = self._loop.create_task(self._close())
+            return
+        backlog = transport.get_write_buffer_size()
+        if backlog > self._hub.settings.max_pending:
+            self._overflow(backlog)
+
+    async def _close(self) -> None:
+        with contextlib.suppress(ConnectionError, RuntimeError, TimeoutError):
+            await asyncio.wait_for(self._ws.close(), CLOSE_GRACE)
+
+    async def closed(self) -> None:
+        """Close (after the queued frames) and wait until that is done."""
+        self.close()
+        if self._closer is not None:
+            await self._closer
+
+    def _overflow(self, backlog: int) -> None:
         session = self.session
+        limit = self._hub.settings.max_pending
         logger.warning(
             "%s (%s) disconnected: %d bytes of output pending, limit %d",
             session.name or "unregistered client",
             session.describe(),
-            self._pending,
+            backlog,
             limit,
         )
         if session.client is not None and session.state is State.OPEN:
             self._hub.depart(session.client.name, Departure.OVERFLOW)
         self.abort()
 
-    # tasks --------------------------------------------------------------------
-
-    async def write_loop(self) -> None:
-        """Send queued frames in order until the session is closed."""
-        ws = self._ws
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            while self._out and not self._aborted:
-                text = self._out.popleft()
-                self._pending -= len(text)
-                try:
-                    await ws.send_str(text)
-                except (ConnectionError, RuntimeError):
-                    self._out.clear()
-                    return
-            if self._closing:
-                if not self._aborted:
-                    with contextlib.suppress(ConnectionError, RuntimeError):
-                        await asyncio.wait_for(ws.close(), CLOSE_GRACE)
-                return
+    # reading ------------------------------------------------------------------
 
     async def read_loop(self) -> None:
         """Feed received frames to the session until the socket closes."""
@@ -132,19 +148,19 @@ class WebSocketConnection:
 async def websocket_handler(request: web.Request) -> web.StreamResponse:
     """``GET /ws``: the reference web server's websocket protocol."""
     hub = request.app[HUB]
-    ws = web.WebSocketResponse(max_msg_size=hub.settings.max_line, autoping=True)
+    ws = web.WebSocketResponse(
+        max_msg_size=hub.settings.max_line, autoping=True, compress=False
+    )
     await ws.prepare(request)
     connection = WebSocketConnection(hub, ws, request)
     logger.debug("websocket connection from %s", request.remote)
     state = request.app[STATE]
     state.websockets += 1
-    writer = asyncio.create_task(connection.write_loop())
     try:
         await connection.read_loop()
     finally:
         state.websockets -= 1
         connection.session.connection_lost()
-        connection.close()
         with contextlib.suppress(asyncio.CancelledError):
-            await writer
+            await connection.closed()
     return ws
