@@ -2,8 +2,11 @@
 
 Rules:
 - ``POST /send[/<channel>]`` (channel also as ``?channel=`` or a body field)
-  takes a form or a JSON object; ``sender`` is required and must not be the
-  name of a connected client; the channel (or client) must exist. The message
+  takes a form or a JSON object; ``sender`` is required, must be a valid OOCSI
+  name (ASCII, no whitespace or control characters, at most 200 characters)
+  that is neither reserved (``SERVER``, the meta channels) nor the name of a
+  connected client; the channel (or client) must exist and a private channel
+  needs its password (``channel:password``). The message
   comes from ``sender`` with every other field as data; JSON values keep their
   types, form values are strings. ``sender`` and ``channel`` are not repeated
   in the data (the reference leaves ``sender`` in).
@@ -11,6 +14,8 @@ Rules:
   ``WEB-REQUEST``; ``/track/...`` adds the request's User-Agent, Referer and
   Origin; ``/sendAndClose/...`` answers with a page that closes itself. These
   GET routes act: a link, a QR code or an image tag triggers them.
+- Data that cannot be written out as a message line (nested too deeply, a
+  lone UTF-16 surrogate) is refused with 400 before anything is sent.
 - Every send carries ``userId``, a random id kept in a cookie for a day, so a
   prototype can tell browsers apart without knowing who they are.
 - When allowed origins are configured, a POST from another origin is refused.
@@ -24,8 +29,9 @@ from typing import Any
 
 from aiohttp import web
 
-from pyoocsi.core.encoding import PayloadError, parse_object
-from pyoocsi.core.hub import Hub
+from pyoocsi.core.encoding import PayloadError, parse_object, render_json
+from pyoocsi.core.handshake import MAX_HANDSHAKE
+from pyoocsi.core.hub import RESERVED_NAMES, Hub
 from pyoocsi.web.keys import HUB, SETTINGS, STATE
 
 __all__ = ["add_routes"]
@@ -71,6 +77,34 @@ def _exists(hub: Hub, recipient: str) -> bool:
     return recipient.partition(":")[0] in hub.names
 
 
+def _sender_refusal(sender: object) -> str | None:
+    """Why ``sender`` cannot be the sender of a message, or None."""
+    if not isinstance(sender, str):
+        return "sender must be a string"
+    if not sender:
+        return "sender missing"
+    if len(sender) > MAX_HANDSHAKE:
+        return f"sender longer than {MAX_HANDSHAKE} characters"
+    if not sender.isascii():
+        return "sender must be ASCII"
+    if not sender.isprintable() or any(ch.isspace() for ch in sender):
+        return "sender cannot contain whitespace or control characters"
+    if sender in RESERVED_NAMES:
+        return f"sender {sender} is reserved"
+    return None
+
+
+def _render_refusal(data: dict[str, Any]) -> str | None:
+    """Why ``data`` cannot be written as a message line, or None."""
+    try:
+        render_json(data, "", 0, "")
+    except RecursionError:
+        return "data nested too deeply"
+    except (TypeError, ValueError) as exc:  # a lone surrogate, an odd value
+        return f"data cannot be written as JSON: {exc}"
+    return None
+
+
 def _origin_refused(request: web.Request) -> bool:
     allowed = request.app[SETTINGS].allowed_origins
     origin = request.headers.get("Origin")
@@ -101,19 +135,31 @@ async def post_send(request: web.Request) -> web.Response:
         or request.query.get("channel")
         or str(fields.get("channel") or "")
     ).strip()
-    sender = str(fields.pop("sender", "") or request.query.get("sender", "")).strip()
+    sender = fields.pop("sender", None)
+    if sender is None or sender == "":
+        sender = request.query.get("sender", "")
+    if isinstance(sender, str):
+        sender = sender.strip()
     fields.pop("channel", None)
     hub = request.app[HUB]
-    if not sender:
-        return _error(400, "sender missing")
+    refusal = _sender_refusal(sender)
+    if refusal is not None:
+        return _error(400, refusal)
+    assert isinstance(sender, str)
     if not channel:
         return _error(400, "channel missing")
     if sender in hub.clients:
         return _error(401, "different client with same name exists")
     if not _exists(hub, channel):
         return _error(404, "channel not registered")
+    refusal = hub.send_refusal(channel)
+    if refusal is not None:
+        return _error(403, refusal)
     user = _user_id(request)
     fields["userId"] = user
+    refusal = _render_refusal(fields)
+    if refusal is not None:
+        return _error(400, refusal)
     hub.publish(sender, channel, fields)
     request.app[STATE].http_sends += 1
     logger.info("HTTP send from %s to %s", sender, channel)
@@ -130,6 +176,9 @@ def _get_send(extra: bool, page: bool) -> Any:
             return _error(400, "channel missing")
         if not _exists(hub, channel):
             return _error(404, "channel not found")
+        refusal = hub.send_refusal(channel)
+        if refusal is not None:
+            return _error(403, refusal)
         user = _user_id(request)
         data: dict[str, Any] = {
             "parameter": request.match_info["data"],
@@ -138,6 +187,9 @@ def _get_send(extra: bool, page: bool) -> Any:
         if extra:
             for header in ("User-Agent", "Referer", "Origin"):
                 data[header] = request.headers.get(header, "")
+        refusal = _render_refusal(data)
+        if refusal is not None:
+            return _error(400, refusal)
         hub.publish(WEB_SENDER, channel, data)
         request.app[STATE].http_sends += 1
         if page:
