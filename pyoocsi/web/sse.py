@@ -4,6 +4,9 @@ Rules:
 - The rest of the path, URL-decoded and slashes kept, is any subscription the
   TCP ``subscribe`` takes: a channel, ``name:password``, ``presence(X)`` or a
   function channel. The stream is a client ``Events-<epoch ms>`` on the bus.
+  A function spec that does not parse is answered 400, a wrong password of an
+  existing private channel 403, both with the reason, before any client joins.
+- The stream's client leaves the bus on every way out of the handler.
 - Each message is one event ``data: <message data as JSON>`` (data only, as
   the reference sends it). A comment goes out when the stream opens and after
   every quiet ``sse_keepalive`` seconds; the keep-alive ping of the server is
@@ -26,6 +29,8 @@ from aiohttp import web
 from pyoocsi.core.hub import Hub
 from pyoocsi.core.message import Message
 from pyoocsi.core.peer import Departure
+from pyoocsi.core.presence import presence_target
+from pyoocsi.functions import ExpressionError, FunctionSpec
 from pyoocsi.web.frames import data_json
 from pyoocsi.web.keys import HUB, SETTINGS, STATE
 from pyoocsi.web.local import LocalPeer
@@ -70,6 +75,23 @@ def _stream_name(hub: Hub) -> str:
     return f"Events-{stamp}"
 
 
+def _spec_refusal(hub: Hub, spec: str) -> tuple[int, str] | None:
+    """Status and reason for a subscription the hub would ignore, or None."""
+    if presence_target(spec) is not None:
+        return None
+    try:
+        function = FunctionSpec.parse(spec)
+    except ExpressionError as exc:
+        return 400, f"invalid subscription: {exc}"
+    if function is not None:
+        name, password = function.channel, function.password
+    else:
+        name, _sep, given = spec.partition(":")
+        name, password = name.strip(), given or None
+    refusal = hub.send_refusal(name if password is None else f"{name}:{password}")
+    return None if refusal is None else (403, refusal)
+
+
 async def subscribe(request: web.Request) -> web.StreamResponse:
     """``GET /subscribe/<spec>``: the subscription as an event stream."""
     hub = request.app[HUB]
@@ -83,11 +105,14 @@ async def subscribe(request: web.Request) -> web.StreamResponse:
         return web.Response(
             status=503, text=f"ERROR: too many event streams (limit {settings.max_sse})"
         )
+    refusal = _spec_refusal(hub, spec)
+    if refusal is not None:
+        status, reason = refusal
+        logger.warning("event stream on %s refused: %s", spec, reason)
+        return web.Response(status=status, text=f"ERROR: {reason}")
     stream = _Stream(hub, _stream_name(hub), settings.sse_buffer)
     if not stream.join():
         return web.Response(status=503, text=f"ERROR: {stream.refusal}")
-    assert stream.client is not None
-    hub.subscribe(stream.client, spec)
     response = web.StreamResponse(
         headers={
             "Content-Type": "text/event-stream",
@@ -98,6 +123,8 @@ async def subscribe(request: web.Request) -> web.StreamResponse:
     state.sse_streams += 1
     logger.info("event stream %s on %s (%s)", stream.name, spec, request.remote)
     try:
+        assert stream.client is not None
+        hub.subscribe(stream.client, spec)
         await response.prepare(request)
         await response.write(f": {stream.name} subscribed to {spec}\n\n".encode())
         await _pump(stream, request, response, settings.sse_keepalive)
