@@ -3,13 +3,19 @@
 Routes are matched in the order they are added; the service-call catch-alls
 (``/<service>/...``) come last, so every named page and route wins over a
 service of the same name, as in the reference web server.
+
+A request aiohttp cannot parse (a request line or header longer than
+``MAX_REQUEST_LINE`` bytes, a malformed line) is answered 400 by aiohttp and
+logged here as one WARNING line; any other failure keeps its traceback.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from pyoocsi.core.hub import Hub
 from pyoocsi.core.settings import Settings
@@ -25,6 +31,28 @@ __all__ = ["WebServer", "build_app"]
 logger = logging.getLogger("pyoocsi.web")
 
 SHUTDOWN_TIMEOUT = 2.0  # seconds open requests get when the server stops
+MAX_REQUEST_LINE = 8190  # bytes in the request line and in each header line
+BRIEF = 120  # characters of a refused request's reason in the log
+
+
+class _RequestLog(logging.LoggerAdapter[logging.Logger]):
+    """aiohttp's request error log: refused input is a WARNING, not a traceback.
+
+    aiohttp reports a request it could not parse through ``exception`` with the
+    parser's error as ``exc_info``; such input comes from the network, not from a
+    fault in the server.
+    """
+
+    def exception(
+        self, msg: object, *args: object, exc_info: Any = True, **kwargs: Any
+    ) -> None:
+        if isinstance(exc_info, HttpProcessingError):
+            reason = " ".join(str(exc_info.message).split())
+            if len(reason) > BRIEF:
+                reason = reason[: BRIEF - 3] + "..."
+            self.logger.warning(f"{msg}: %s", *args, reason)
+            return
+        super().exception(msg, *args, exc_info=exc_info, **kwargs)
 
 
 async def channels(request: web.Request) -> web.Response:
@@ -75,6 +103,9 @@ class WebServer:
             access_log=None,
             handle_signals=False,
             shutdown_timeout=SHUTDOWN_TIMEOUT,
+            logger=_RequestLog(logger),
+            max_line_size=MAX_REQUEST_LINE,
+            max_field_size=MAX_REQUEST_LINE,
         )
         await runner.setup()
         site = web.TCPSite(
