@@ -49,9 +49,20 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 def _password(args: argparse.Namespace) -> str:
     if args.password_stdin or not sys.stdin.isatty():
-        return sys.stdin.readline().rstrip("\r\n")
-    first = getpass.getpass(f"password for {args.name}: ")
-    if getpass.getpass("again: ") != first:
+        line = sys.stdin.readline()
+        if not line:
+            raise ValueError(
+                "no password given: standard input is empty and not a terminal; "
+                f"pipe one in (echo PASSWORD | oocsi users add {args.name}) "
+                "or run this in a terminal"
+            )
+        return line.rstrip("\r\n")
+    try:
+        first = getpass.getpass(f"password for {args.name}: ")
+        again = getpass.getpass("again: ")
+    except EOFError:
+        raise ValueError("no password given") from None
+    if again != first:
         raise ValueError("the passwords differ")
     return first
 
