@@ -42,11 +42,15 @@ from pyoocsi.core.store import Retained, Store
 from pyoocsi.core.timing import TooFarAheadError, due_time, retain_ms
 from pyoocsi.functions import ExpressionError, FunctionSpec
 
-__all__ = ["Channel", "Client", "Hub", "HubStats"]
+__all__ = ["Channel", "Client", "Hub", "HubStats", "SendRefusedError"]
 
 logger = logging.getLogger("pyoocsi.server")
 
 RESERVED_NAMES = frozenset({"SERVER", "SELF", *META_CHANNELS})
+
+
+class SendRefusedError(Exception):
+    """A message the hub does not accept; the text says why."""
 
 
 @dataclass(eq=False, slots=True)
@@ -424,21 +428,43 @@ class Hub:
 
     # routing ----------------------------------------------------------------
 
-    def publish(self, sender: str, recipient: str, data: dict[str, Any]) -> int:
+    def publish(
+        self,
+        sender: str,
+        recipient: str,
+        data: dict[str, Any],
+        *,
+        strict: bool = False,
+    ) -> int:
         """Route a message now, or hold it when it is for later.
 
-        Returns the number of deliveries made now (0 for a held message).
+        Returns the number of deliveries made now (0 for a held message). A
+        message that cannot be accepted is logged and counted, and its sender
+        (a connected client) told; with ``strict`` the refusal raises
+        :class:`SendRefusedError` instead, for transports that answer each
+        request (HTTP).
         """
         now = self.wall_ms()
         try:
             due = due_time(data, now)
         except TooFarAheadError as exc:
-            self.refuse_send(sender, recipient, str(exc))
+            self._refuse(sender, recipient, str(exc), strict)
             return 0
         if due is None:
             return self.route(Message(sender, recipient, now, data))
-        self.hold(Message(sender, recipient, due, data))
+        try:
+            self.hold(Message(sender, recipient, due, data))
+        except SchedulerFullError as exc:
+            self._refuse(sender, recipient, str(exc), strict)
         return 0
+
+    def _refuse(self, sender: str, recipient: str, reason: str, strict: bool) -> None:
+        if not strict:
+            self.refuse_send(sender, recipient, reason)
+            return
+        self.stats.refused_sends += 1
+        logger.warning("message from %s to %s refused: %s", sender, recipient, reason)
+        raise SendRefusedError(reason)
 
     def refuse_send(
         self, sender: str, recipient: str, reason: str, counted: bool = True
@@ -460,20 +486,19 @@ class Hub:
 
     # held messages ----------------------------------------------------------
 
-    def hold(self, message: Message) -> bool:
-        """Keep a message until ``message.timestamp``; False if a limit refused it."""
+    def hold(self, message: Message) -> None:
+        """Keep a message until ``message.timestamp``.
+
+        Raises:
+            SchedulerFullError: A limit on held messages refused it.
+        """
         earliest = self.scheduler.next_due()
-        try:
-            pending = self.scheduler.add(message)
-        except SchedulerFullError as exc:
-            self.refuse_send(message.sender, message.recipient, str(exc))
-            return False
+        pending = self.scheduler.add(message)
         self.stats.held += 1
         if self.store is not None:
             self.store.pending_added(pending.ident, message)
         if earliest is None or message.timestamp < earliest:
             self.wake(message.timestamp)
-        return True
 
     def restore_pending(self, ident: int, message: Message) -> None:
         """Hold a message read back from the store (no limits, no store write)."""

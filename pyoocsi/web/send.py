@@ -31,7 +31,7 @@ from aiohttp import web
 
 from pyoocsi.core.encoding import PayloadError, parse_object, render_json
 from pyoocsi.core.handshake import MAX_HANDSHAKE
-from pyoocsi.core.hub import RESERVED_NAMES, Hub
+from pyoocsi.core.hub import RESERVED_NAMES, Hub, SendRefusedError
 from pyoocsi.web.keys import HUB, SETTINGS, STATE
 
 __all__ = ["add_routes"]
@@ -160,7 +160,10 @@ async def post_send(request: web.Request) -> web.Response:
     refusal = _render_refusal(fields)
     if refusal is not None:
         return _error(400, refusal)
-    hub.publish(sender, channel, fields)
+    try:
+        hub.publish(sender, channel, fields, strict=True)
+    except SendRefusedError as exc:
+        return _error(400, str(exc))
     request.app[STATE].http_sends += 1
     logger.info("HTTP send from %s to %s", sender, channel)
     return _with_cookie(
@@ -190,7 +193,10 @@ def _get_send(extra: bool, page: bool) -> Any:
         refusal = _render_refusal(data)
         if refusal is not None:
             return _error(400, refusal)
-        hub.publish(WEB_SENDER, channel, data)
+        try:
+            hub.publish(WEB_SENDER, channel, data, strict=True)
+        except SendRefusedError as exc:
+            return _error(400, str(exc))
         request.app[STATE].http_sends += 1
         if page:
             response = web.Response(text=CLOSE_PAGE, content_type="text/html")

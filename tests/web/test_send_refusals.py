@@ -134,3 +134,32 @@ def test_data_that_cannot_be_written_is_refused() -> None:
 
     with running_server() as server:
         run(scenario(server))
+
+
+def test_held_messages_the_hub_refuses_are_not_reported_delivered() -> None:
+    async def scenario(server: RunningServer) -> None:
+        async with (
+            WsClient(server.http_port) as bob,
+            aiohttp.ClientSession() as http,
+        ):
+            await bob.login("bob")
+            far = {"sender": "web", "_DELAY": 99_999_999}
+            async with http.post(url(server, "/send/bob"), json=far) as r:
+                assert r.status == 400
+                assert "too far ahead" in await r.text()
+            for n in range(2):
+                held = {"sender": "web", "n": n, "_DELAY": 0.2}
+                async with http.post(url(server, "/send/bob"), json=held) as r:
+                    assert r.status == 200
+            full = {"sender": "web", "n": 2, "_DELAY": 0.2}
+            async with http.post(url(server, "/send/bob"), json=full) as r:
+                assert (r.status, await r.text()) == (
+                    400,
+                    "ERROR: web has 2 messages pending already",
+                )
+            got = [await bob.message() for _ in range(2)]
+            assert [m["data"]["n"] for m in got] == [0, 1]
+            await bob.silent(TICK)
+
+    with running_server(max_delayed=2) as server:
+        run(scenario(server))
