@@ -90,8 +90,40 @@ def _parse_double(text: str) -> float | str:
 _decoder = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_parse_double)
 
 
+MAX_DEPTH = 100  # nesting of objects and arrays in one message
+
+
 def parse_object(text: str) -> dict[str, Any]:
-    """Parse text that starts with ``{`` into a dict, or raise :class:`PayloadError`."""
+    """Parse text that starts with ``{`` into a dict, or raise :class:`PayloadError`.
+
+    Objects nested deeper than :data:`MAX_DEPTH` are refused too: writing them
+    out again (orjson, or the exact writer) would fail for every receiver.
+    """
+    value = _parse_object(text)
+    # Counting brackets is cheap; only a text that could be too deep is walked.
+    if text.count("{") + text.count("[") > MAX_DEPTH and _depth(value) > MAX_DEPTH:
+        raise PayloadError(f"invalid JSON: nested deeper than {MAX_DEPTH} levels")
+    return value
+
+
+def _depth(value: Any) -> int:
+    """How deeply objects and arrays nest in parsed JSON (iteratively)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _parse_object(text: str) -> dict[str, Any]:
     try:
         value = orjson.loads(text)
     except orjson.JSONDecodeError:

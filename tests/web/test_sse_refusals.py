@@ -8,7 +8,7 @@ import aiohttp
 
 from pyoocsi.server.testing import RunningServer, running_server
 from tests.web.test_sse import read_event
-from tests.web.wsclient import WsClient, run, tcp_client
+from tests.web.wsclient import WsClient, run
 from tests.wire import TICK
 
 
@@ -58,28 +58,20 @@ def test_bad_spec_and_wrong_password_are_answered() -> None:
 
 
 def test_a_failing_subscription_leaves_no_client() -> None:
-    # A retained message nested deeper than the message writer reaches makes the
-    # hub raise while it hands the message to the new stream.
-    depth = 600
-    deep = "[" * depth + "]" * depth
+    # The server refuses every input that used to make subscribing raise, so a
+    # defect is injected into the running hub: its subscribe raises.
+    def broken_subscribe(client: object, spec: str) -> None:
+        raise RuntimeError(f"injected defect subscribing {spec}")
 
     async def scenario(server: RunningServer) -> None:
         port = server.http_port
-        sender = tcp_client(server, "keeper(JSON)")
-        sender.send(f'sendraw deep {{"_RETAIN":60,"a":{deep}}}\n')
+        assert server.server is not None
+        hub = server.server.hub
+        server.call(setattr, hub, "subscribe", broken_subscribe)
         async with aiohttp.ClientSession() as http:
-            url = f"http://127.0.0.1:{port}/api/channels/deep"
-            for _ in range(20):
-                async with http.get(url) as r:
-                    if r.status == 200:
-                        break
-                await asyncio.sleep(TICK / 5)
-            else:
-                raise AssertionError("the retained message made no channel")
             async with http.get(f"http://127.0.0.1:{port}/subscribe/deep") as r:
                 assert r.status == 500
             await no_stream_clients(http, port)
-        sender.sock.close()
 
     with running_server() as server:
         run(scenario(server))
