@@ -274,3 +274,12 @@ def test_line_too_long_disconnects_only_that_client() -> None:
         other.silent(TICK / 2)
         big.close()
         other.close()
+
+
+def test_nesting_deeper_than_100_levels_is_refused(connect: Connect) -> None:
+    receiver = connect("deep_r(JSON)")
+    sender = connect("deep_s(JSON)")
+    sender.send('sendraw deep_r {"a":' + "[" * 100 + "]" * 100 + "}\n")
+    assert sender.text() == "error (invalid JSON: nested deeper than 100 levels)"
+    sender.send('sendraw deep_r {"a":' + "[" * 99 + "]" * 99 + "}\n")
+    assert receiver.line().startswith(b'{"a":[[[')
