@@ -44,7 +44,6 @@ class WorkerReport:
     first_connect_ns: int = 0
     last_welcome_ns: int = 0
     server_closed: int = 0
-    cpu_s: float = 0.0  # this process's CPU time, connecting included
     per_receiver: list[int] = field(default_factory=list)
     first_error: str = ""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import resource
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -65,7 +66,7 @@ class Result:
     server_closed: int = 0
     server_cpu_s: float | None = None
     server_rss_mb: float | None = None
-    tool_cpu_s: float = 0.0
+    tool_cpu_s: float = 0.0  # the runner and its worker processes, start-up included
     run_s: float = 0.0
     first_error: str = ""
 
@@ -167,9 +168,10 @@ def run_scenario(
     started = time.monotonic()
     deadline = started + options.timeout
     before = sample(options.pid) if options.pid else None
+    tool_cpu = _tool_cpu()
     workers = _Workers(scenario, target, options)
     try:
-        return _run(
+        result = _run(
             workers,
             scenario,
             options=options,
@@ -179,6 +181,18 @@ def run_scenario(
         )
     finally:
         workers.close()
+    result.tool_cpu_s = round(_tool_cpu() - tool_cpu, 3)
+    return result
+
+
+def _tool_cpu() -> float:
+    """CPU seconds of this thread and of the ended worker processes.
+
+    A worker's time counts from its start, interpreter and imports included,
+    once it has been joined; this thread is the runner's share.
+    """
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.thread_time() + children.ru_utime + children.ru_stime
 
 
 def _run(
@@ -299,7 +313,6 @@ def _sum_up(
         result.invalid += counts.invalid
         result.sent += report.sent
         result.server_closed += report.server_closed
-        result.tool_cpu_s += report.cpu_s
         latency.merge(counts.latency)
         receivers += report.per_receiver
         if report.first_send_ns and (

@@ -47,11 +47,16 @@ class Target:
             url = urlsplit(text)
             if not url.hostname:
                 raise ValueError(f"no host in {text!r}")
-            return cls(url.hostname, url.port or 80, url.path or "/ws")
-        host, sep, port = text.rpartition(":")
-        if not sep or not port.isdigit():
+            try:
+                port = url.port or 80
+            except ValueError as exc:  # a port out of range
+                raise ValueError(f"{text!r}: {exc}") from None
+            path = url.path if url.path not in ("", "/") else "/ws"
+            return cls(url.hostname, port, path)
+        host, sep, port_text = text.rpartition(":")
+        if not sep or not port_text.isdigit() or not 0 < int(port_text) < 65536:
             raise ValueError(f"{text!r} is not HOST:PORT or a ws:// URL")
-        return cls(host.strip("[]") or "127.0.0.1", int(port))
+        return cls(host.strip("[]") or "127.0.0.1", int(port_text))
 
 
 def message_payload(publisher: int, sequence: int, sent_ns: int, pad: str) -> str:

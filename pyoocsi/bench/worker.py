@@ -171,7 +171,6 @@ class Worker:
         loop = asyncio.get_running_loop()
         loop.add_reader(self.pipe.fileno(), self._read_pipe)
         scenario = self.plan.scenario
-        cpu = time.process_time()
         try:
             await self._connect_all()
             if scenario.kind is Kind.FANOUT:
@@ -191,7 +190,6 @@ class Worker:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        self.report.cpu_s = time.process_time() - cpu
         self._finish()
         loop.remove_reader(self.pipe.fileno())
         self.pipe.send(("report", self.report))

@@ -13,6 +13,7 @@ from pyoocsi.bench.report import Bar, Outcome, as_json, as_table
 from pyoocsi.bench.runner import RunOptions, run_scenario
 from pyoocsi.bench.scenarios import QUICK, SCENARIOS, TUNABLE, Scenario
 from pyoocsi.bench.wire import Target
+from pyoocsi.cli.tools import add_command, port_number, positive_seconds
 
 __all__ = ["register"]
 
@@ -21,7 +22,8 @@ _NAMES = [s.name for s in SCENARIOS]
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     """Add ``oocsi bench``."""
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "bench",
         help="measure an OOCSI server (throughput, loss, order, latency)",
         description=(
@@ -34,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     where = parser.add_argument_group("servers")
     where.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1")
-    where.add_argument("--port", type=int, default=4444, help="default 4444")
+    where.add_argument("--port", type=port_number, default=4444, help="default 4444")
     where.add_argument("--url", help="a websocket URL (ws://HOST:PORT/ws) instead")
     where.add_argument(
         "--vs", metavar="HOST:PORT", help="a second server (or ws:// URL) to compare"
@@ -65,12 +67,15 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     run.add_argument(
         "--drain",
-        type=float,
+        type=positive_seconds,
         default=5.0,
         help="seconds without progress before a run ends (default 5)",
     )
     run.add_argument(
-        "--timeout", type=float, default=600.0, help="seconds per run (default 600)"
+        "--timeout",
+        type=positive_seconds,
+        default=600.0,
+        help="seconds per run (default 600)",
     )
     run.add_argument("--json", action="store_true", help="print JSON, not a table")
     run.add_argument(
@@ -117,7 +122,8 @@ def _targets(args: argparse.Namespace) -> list[Target]:
 
 
 def run_bench(args: argparse.Namespace) -> int:
-    """Run the chosen scenarios; exit status 1 if anything was lost or reordered."""
+    """Run the chosen scenarios; exit status 1 if anything was lost or reordered,
+    or at once, with one line, when no client can connect to a server."""
     try:
         targets = _targets(args)
     except ValueError as exc:
@@ -138,8 +144,15 @@ def run_bench(args: argparse.Namespace) -> int:
                 pid=pids[number],
             )
             bar.label = f"{scenario.name} @ {target}"
-            results.append(run_scenario(scenario, target, options, bar))
+            result = run_scenario(scenario, target, options, bar)
             bar.clear()
+            if result.status == "connect_failed" and not result.welcomed:
+                # Nothing was measured: a table of losses would only hide this.
+                # Connect errors begin with the client's name, which says little.
+                reason = result.first_error.partition(": ")[2] or result.first_error
+                print(f"oocsi bench: cannot reach {target}: {reason}", file=sys.stderr)
+                return 1
+            results.append(result)
         outcomes.append(Outcome(scenario, tuple(results)))
     if args.json:
         print(

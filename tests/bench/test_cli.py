@@ -8,6 +8,7 @@ that the JSON output keeps its shape.
 from __future__ import annotations
 
 import json
+import resource
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -166,20 +167,54 @@ def test_table_output_and_progress_bar(server: RunningServer) -> None:
     assert "100%" in err
 
 
-def test_unreachable_server_is_reported_not_hidden() -> None:
+def test_unreachable_server_is_one_line_not_a_table() -> None:
     with running_server() as gone:
         port = gone.port
-    code, out, _err = bench(
+    code, out, err = bench(
         "--json", "--port", str(port), "--scenario", "pairs", "--no-progress"
     )
     assert code == 1
-    (result,) = json.loads(out)["scenarios"][0]["results"]
-    assert result["status"] == "connect_failed"
-    assert result["correct"] is False
-    assert result["connect_errors"] == result["clients"]
+    assert out == ""
+    assert err.startswith(f"oocsi bench: cannot reach 127.0.0.1:{port}: "), err
+    assert err.count("\n") == 1, err
 
 
-def test_bad_second_server_is_a_usage_error() -> None:
-    code, _out, err = bench("--vs", "nowhere")
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (("--vs", "nowhere"), "'nowhere' is not HOST:PORT"),
+        (("--vs", "127.0.0.1:70000"), "'127.0.0.1:70000' is not HOST:PORT"),
+        (("--url", "ws://127.0.0.1:70000/ws"), "'ws://127.0.0.1:70000/ws': Port"),
+        (("--port", "99999"), "argument --port: '99999' is not a port number"),
+        (("--port", "-1"), "argument --port: '-1' is not a port number"),
+        (("--timeout", "-1"), "argument --timeout: '-1' is not a number"),
+    ],
+)
+def test_unusable_servers_and_times_are_usage_errors(
+    args: tuple[str, ...], reason: str
+) -> None:
+    code, out, err = bench(*args)
     assert code == 2
-    assert "HOST:PORT" in err
+    assert out == ""
+    assert err.startswith(f"oocsi bench: {reason}"), err
+    assert err.count("\n") == 1, err
+
+
+def test_tool_cpu_counts_the_worker_processes(server: RunningServer) -> None:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    code, out, err = bench(
+        "--json",
+        "--port",
+        str(server.port),
+        "--scenario",
+        "pairs",
+        "--workers",
+        "4",
+        "--no-progress",
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    assert code == 0, err
+    # The command and its four workers, each an interpreter that imports pyoocsi.
+    whole = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    (result,) = json.loads(out)["scenarios"][0]["results"]
+    assert 0.3 * whole <= result["tool_cpu_s"] <= whole + 0.05, (result, whole)
