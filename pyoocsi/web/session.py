@@ -8,8 +8,12 @@ Rules:
 - Every frame after the welcome is activity; ``sendjson`` publishes through
   the hub like a TCP ``sendraw``, so retained, delayed and scheduled messages
   work the same on both transports. Any frame that is not a command is a pong.
-- A ``sendjson`` payload that is not one JSON object is not delivered; it is
-  logged and counted, as on TCP.
+- A ``sendjson`` payload is read as a TCP ``sendraw`` payload: one starting
+  with ``{`` must be a JSON object (else it is refused, logged, counted and
+  answered with an ``error (...)`` frame), any other text arrives as
+  ``{"data": text}``.
+- A binary frame is not part of the protocol: as the first frame it is refused
+  like a bad name, later it is answered with an ``error (...)`` frame.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
-from pyoocsi.core.encoding import PayloadError, parse_object
+from pyoocsi.core.encoding import PayloadError, parse_payload
 from pyoocsi.core.handshake import Handshake
 from pyoocsi.core.hub import RESERVED_NAMES, Client, Hub
 from pyoocsi.core.message import Message
@@ -118,14 +122,25 @@ class WebSocketSession:
 
     def _publish(self, client: Client, recipient: str, payload: str) -> None:
         try:
-            data = parse_object(payload.strip())
+            data = parse_payload(payload.strip())
         except PayloadError as exc:
             self.hub.stats.refused_payloads += 1
-            logger.warning(
-                "message from %s to %s refused: %s", client.name, recipient, exc
-            )
+            self.hub.refuse_send(client.name, recipient, str(exc), counted=False)
             return
-        self.hub.publish(client.name, recipient, data)
+        try:
+            self.hub.publish(client.name, recipient, data)
+        except Exception:
+            # As on TCP: a defect costs nobody their connection.
+            logger.exception("message from %s to %s failed", client.name, recipient)
+            self.reply("error (the server failed to route this message)")
+
+    def binary_received(self) -> None:
+        """A binary frame arrived: refuse it as a name, answer it later."""
+        if self.state is State.HANDSHAKE:
+            self.refuse("the first frame must be the name, as text")
+        elif self.state is State.OPEN:
+            logger.warning("%s sent a binary frame", self.describe())
+            self.reply("error (binary frames are not part of the protocol)")
 
     def handshake_expired(self) -> None:
         """Called by the adapter when no name arrived in time."""

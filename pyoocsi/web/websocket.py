@@ -134,7 +134,7 @@ class WebSocketConnection:
                 if msg.type is WSMsgType.TEXT:
                     session.text_received(msg.data)
                 elif msg.type is WSMsgType.BINARY:
-                    logger.warning("%s sent a binary frame", session.describe())
+                    session.binary_received()
                 elif msg.type is WSMsgType.ERROR:
                     logger.warning(
                         "%s: websocket error: %s", session.describe(), ws.exception()

@@ -110,11 +110,22 @@ def test_direct_message_unsubscribe_and_bad_payloads(
             await bob.send("subscribe lobby")
             await bob.send("unsubscribe lobby")
             await alice.send('sendjson lobby {"gone":1}')
+            # like TCP sendraw: text that is not an object arrives as "data"
             await alice.send("sendjson bob [1, 2]")
+            await alice.send("sendjson bob hello there")
+            for text in ("[1, 2]", "hello there"):
+                message = await bob.message()
+                assert message["data"] == {"data": text}
             await alice.send("sendjson bob {broken")
+            assert (await alice.frame()).startswith("error (invalid JSON: ")
             await alice.send("sendjson nobody {}")
             await bob.silent(TICK)
-            assert hub(oocsi_server).stats.refused_payloads == 2
+            assert hub(oocsi_server).stats.refused_payloads == 1
+            assert alice.ws is not None
+            await alice.ws.send_bytes(b"\x00binary")
+            assert await alice.frame() == (
+                "error (binary frames are not part of the protocol)"
+            )
 
     run(scenario())
 
@@ -154,3 +165,17 @@ def test_frame_size_limit() -> None:
 
     with running_server(max_line=1000) as server:
         run(scenario(server))
+
+
+def test_a_binary_first_frame_is_refused_at_once(
+    oocsi_server: RunningServer,
+) -> None:
+    async def scenario() -> None:
+        async with WsClient(oocsi_server.http_port) as client:
+            assert client.ws is not None
+            await client.ws.send_bytes(b"name")
+            frame = await client.frame()
+            assert "the first frame must be the name, as text" in frame
+            assert await client.closed() is not None
+
+    run(scenario())
