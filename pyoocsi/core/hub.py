@@ -137,6 +137,8 @@ class Hub:
         self.protected: Callable[[str], bool] = _nobody
         self._probes: dict[str, _Probe] = {}
         self._local = 0  # clients run by the server itself
+        # channel names the server publishes to (built-in generators)
+        self.reserved: set[str] = set()
         self.scheduler = Scheduler(
             Limits(
                 settings.max_delayed,
@@ -158,7 +160,12 @@ class Hub:
         return name in self.clients
 
     def is_taken(self, name: str) -> bool:
-        return name in self.names or name in RESERVED_NAMES or name in self._probes
+        return (
+            name in self.names
+            or name in RESERVED_NAMES
+            or name in self.reserved
+            or name in self._probes
+        )
 
     def _member_names(self, name: str) -> list[str]:
         entry = self.names.get(name)
@@ -203,7 +210,7 @@ class Hub:
                 "client %s takes over channel %s and its retained message", name, name
             )
             self._clear_retained(entry)
-        if name in RESERVED_NAMES or name in self.names:
+        if name in RESERVED_NAMES or name in self.reserved or name in self.names:
             peer.refuse(f"name already registered: {name}")
             return
         limit = self.settings.max_clients

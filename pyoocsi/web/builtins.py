@@ -125,6 +125,8 @@ class Builtins:
     def start(self) -> None:
         self.echo.join()
         for running in self._running:
+            # a client holding the name would silence the generator's channel
+            self.hub.reserved.add(running.generator.channel)
             running.start()
 
     def stop(self) -> None:

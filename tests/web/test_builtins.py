@@ -7,7 +7,7 @@ from datetime import datetime
 from pyoocsi.server.testing import RunningServer
 from pyoocsi.web.builtins import GENERATORS, time_data, wave_data
 from tests.web.wsclient import WsClient, run, tcp_client
-from tests.wire import TICK, strip_time
+from tests.wire import TICK, LineClient, strip_time
 
 
 def test_echo_returns_a_direct_message(oocsi_server: RunningServer) -> None:
@@ -113,3 +113,13 @@ def test_generators_run_at_the_reference_rates() -> None:
         "timechannel": ("OOCSI/tools/timechannel-gen", 1.0),
         "testchannel": ("OOCSI/tools/testchannel-gen", 0.333),
     }
+
+
+def test_generator_channels_cannot_be_taken_as_names(
+    oocsi_server: RunningServer,
+) -> None:
+    for name in ("timechannel", "testchannel"):
+        client = LineClient(oocsi_server.host, oocsi_server.port)
+        client.send(f"{name}(JSON)\n")
+        assert client.text() == f"error (name already registered: {name})"
+        client.close()
