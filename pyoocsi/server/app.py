@@ -67,6 +67,7 @@ class Server:
             reuse_address=True,
         )
         self.tcp_port = self._tcp.sockets[0].getsockname()[1]
+        self.web.tcp_port = self.tcp_port
         await self.web.start()
         self.http_port = self.web.port
         self._schedule_tick()

@@ -115,11 +115,10 @@ def snapshot(hub: Hub, state: WebState) -> dict[str, Any]:
 
 async def server_info(request: web.Request) -> web.Response:
     """What the pages show about this server."""
-    hub = request.app[HUB]
     return _json(
         {
             "version": __version__,
-            "tcp_port": hub.settings.port,
+            "tcp_port": request.app[STATE].tcp_port,
             "notice": request.app[SETTINGS].notice,
         }
     )

@@ -22,6 +22,7 @@ class WebState:
     sse_streams: int = 0
     http_sends: int = 0
     service_calls: int = 0
+    tcp_port: int = 0  # where the line protocol listens (set once it does)
 
 
 HUB = web.AppKey("hub", Hub)

@@ -94,6 +94,7 @@ class WebServer:
         self.web_settings = web_settings or settings_from(settings)
         self.builtins = Builtins(hub)
         self.port = 0
+        self.tcp_port = 0  # the line protocol's port, told by the server
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
@@ -107,6 +108,7 @@ class WebServer:
             max_line_size=MAX_REQUEST_LINE,
             max_field_size=MAX_REQUEST_LINE,
         )
+        app[STATE].tcp_port = self.tcp_port or self.settings.port
         await runner.setup()
         site = web.TCPSite(
             runner,
