@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pyoocsi.core.encoding import PayloadError, parse_payload
 from pyoocsi.core.handshake import Handshake, resolve_placeholders
 from pyoocsi.core.message import Message
 from pyoocsi.core.meta import META_CHANNELS, MetaChannels
@@ -472,6 +473,25 @@ class Hub:
         self.stats.refused_sends += 1
         logger.warning("message from %s to %s refused: %s", sender, recipient, reason)
         raise SendRefusedError(reason)
+
+    def publish_text(self, client: Client, recipient: str, payload: str) -> None:
+        """``sendraw`` (TCP) and ``sendjson`` (websocket): parse, then publish.
+
+        A payload that is not valid JSON, or any refusal, is answered to the
+        client; so is a defect while routing (logged with its traceback), so
+        that it costs nobody their connection.
+        """
+        try:
+            data = parse_payload(payload)
+        except PayloadError as exc:
+            self.stats.refused_payloads += 1
+            self.refuse_send(client.name, recipient, str(exc), counted=False)
+            return
+        try:
+            self.publish(client.name, recipient, data)
+        except Exception:
+            logger.exception("message from %s to %s failed", client.name, recipient)
+            client.peer.reply("error (the server failed to route this message)")
 
     def refuse_send(
         self, sender: str, recipient: str, reason: str, counted: bool = True

@@ -18,7 +18,7 @@ import logging
 from typing import Protocol
 
 from pyoocsi.core.commands import Command, Kind, parse_command, trim
-from pyoocsi.core.encoding import LEGACY_BLOB, PayloadError, parse_payload
+from pyoocsi.core.encoding import LEGACY_BLOB
 from pyoocsi.core.handshake import (
     Dialect,
     Handshake,
@@ -118,7 +118,7 @@ class LineSession:
                 # command table can match one: they skip the table.
                 parts = line.split(" ", 2)
                 if len(parts) == 3 and parts[1] and parts[2]:
-                    self._publish(self.client, parts[1], parts[2])
+                    self.hub.publish_text(self.client, parts[1], parts[2])
                     return
             self.execute(parse_command(line, self.dialect is Dialect.PD))
         elif self.state is State.HANDSHAKE:
@@ -179,7 +179,7 @@ class LineSession:
         assert client is not None
         kind = command.kind
         if kind is Kind.SENDRAW or kind is Kind.SEND:
-            self._publish(client, command.target, command.payload)
+            self.hub.publish_text(client, command.target, command.payload)
         elif kind is Kind.SUBSCRIBE:
             self.hub.subscribe(client, command.target)
         elif kind is Kind.UNSUBSCRIBE:
@@ -197,21 +197,6 @@ class LineSession:
             self.reply(self.hub.member_list(command.target))
         elif kind is Kind.CLIENTS:
             self.reply(self.hub.client_list())
-
-    def _publish(self, client: Client, target: str, payload: str) -> None:
-        try:
-            data = parse_payload(payload)
-        except PayloadError as exc:
-            self.hub.stats.refused_payloads += 1
-            self.hub.refuse_send(client.name, target, str(exc), counted=False)
-            return
-        try:
-            self.hub.publish(client.name, target, data)
-        except Exception:
-            # A defect must not cost the sender its connection (or anyone else
-            # theirs): log it with the traceback and tell the sender.
-            logger.exception("message from %s to %s failed", client.name, target)
-            self.reply("error (the server failed to route this message)")
 
     # Peer: what the hub calls -------------------------------------------------
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
-from pyoocsi.core.encoding import PayloadError, parse_payload
 from pyoocsi.core.handshake import Handshake
 from pyoocsi.core.hub import RESERVED_NAMES, Client, Hub
 from pyoocsi.core.message import Message
@@ -112,27 +111,13 @@ class WebSocketSession:
         frame = parse_frame(text)
         kind = frame.kind
         if kind is Kind.SENDJSON:
-            self._publish(client, frame.target, frame.payload)
+            self.hub.publish_text(client, frame.target, frame.payload.strip())
         elif kind is Kind.SUBSCRIBE:
             self.hub.subscribe(client, frame.target)
         elif kind is Kind.UNSUBSCRIBE:
             self.hub.unsubscribe(client, frame.target)
         else:
             self.hub.answered(client)
-
-    def _publish(self, client: Client, recipient: str, payload: str) -> None:
-        try:
-            data = parse_payload(payload.strip())
-        except PayloadError as exc:
-            self.hub.stats.refused_payloads += 1
-            self.hub.refuse_send(client.name, recipient, str(exc), counted=False)
-            return
-        try:
-            self.hub.publish(client.name, recipient, data)
-        except Exception:
-            # As on TCP: a defect costs nobody their connection.
-            logger.exception("message from %s to %s failed", client.name, recipient)
-            self.reply("error (the server failed to route this message)")
 
     def binary_received(self) -> None:
         """A binary frame arrived: refuse it as a name, answer it later."""
