@@ -20,7 +20,7 @@ from pyoocsi.client.errors import (
 )
 from pyoocsi.client.message import Message, PresenceEvent
 from pyoocsi.client.subscription import Registration, Subscription
-from pyoocsi.client.sync import OOCSI, LegacyCall, OOCSICall, OOCSIThread
+from pyoocsi.client.sync import OOCSI, Handle, LegacyCall, OOCSICall, OOCSIThread
 from pyoocsi.client.variable import OOCSIVariable, Variable
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "ConnectionFailed",
     "ConnectionLost",
     "Device",
+    "Handle",
     "HandleInUse",
     "InvalidHandle",
     "LedType",

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 import random
 import uuid
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from types import TracebackType
@@ -44,13 +45,14 @@ from pyoocsi.client.subscription import (
     Registration,
     Responder,
     Subscription,
-    run_callback,
 )
 from pyoocsi.client.transport import Transport, open_transport
 from pyoocsi.client.variable import Variable
 from pyoocsi.client.wire import (
+    MAX_MESSAGE_SIZE,
     Dialect,
     Line,
+    check_size,
     classify,
     default_handle,
     handshake,
@@ -60,6 +62,7 @@ from pyoocsi.client.wire import (
     send_line,
     time_keys,
     validate_handle,
+    websocket_url,
 )
 
 __all__ = ["AsyncOOCSI"]
@@ -67,6 +70,7 @@ __all__ = ["AsyncOOCSI"]
 logger = logging.getLogger("pyoocsi.client")
 
 HEY_OOCSI = "heyOOCSI!"
+EXPIRED_CALLS_KEPT = 1000  # ids of unanswered calls kept to drop late replies
 
 
 def _as_message(message: Message) -> Message:
@@ -81,7 +85,8 @@ class AsyncOOCSI:
             server with random digits. None picks a random name.
         host, port: the server's TCP address.
         url: a websocket address (``ws://host:9000/ws``); used instead of
-            ``host``/``port`` when given.
+            ``host``/``port`` when given. ``http://host:9000/`` is read as
+            ``ws://host:9000/ws``.
         reconnect: reconnect after the connection is lost.
         max_reconnect_attempts: give up after this many failed attempts in a
             row (None: never).
@@ -89,6 +94,8 @@ class AsyncOOCSI:
         connect_timeout: seconds to wait for the connection and the welcome.
         keepalive: idle seconds before a ``ping``; three times that without
             any line means the link is dead.
+        max_message_size: the longest line, in bytes, the client will send;
+            longer messages raise ValueError (the server's default limit).
 
     Use it as ``async with AsyncOOCSI("me") as client:`` or call
     :meth:`connect` and :meth:`close`.
@@ -106,11 +113,13 @@ class AsyncOOCSI:
         backoff: tuple[float, float] = (0.5, 30.0),
         connect_timeout: float = 10.0,
         keepalive: float = 10.0,
+        max_message_size: int = MAX_MESSAGE_SIZE,
     ) -> None:
         self.handle = validate_handle(handle) if handle else default_handle()
         self.host = host
         self.port = port
-        self.url = url
+        self.url = websocket_url(url) if url is not None else None
+        self.max_message_size = max_message_size
         self.reconnect = reconnect
         self.max_reconnect_attempts = max_reconnect_attempts
         self.backoff = backoff
@@ -118,6 +127,7 @@ class AsyncOOCSI:
         self.keepalive = keepalive
         self._transport: Transport | None = None
         self._connected = asyncio.Event()
+        self._gave_up = asyncio.Event()
         self._closing = False
         self._runner: asyncio.Task[None] | None = None
         self._watchdog: asyncio.Task[None] | None = None
@@ -126,6 +136,7 @@ class AsyncOOCSI:
         self._direct: list[Subscription[Any]] = []
         self._responders: dict[str, Registration] = {}
         self._calls: dict[str, asyncio.Future[Message]] = {}
+        self._expired_calls: OrderedDict[str, None] = OrderedDict()
         self._listings: deque[asyncio.Future[str]] = deque()
         self._devices: dict[str, Device] = {}
         self._last_line = 0.0
@@ -151,6 +162,7 @@ class AsyncOOCSI:
         if self._runner is not None:
             return
         self._closing = False
+        self._gave_up.clear()
         self._dispatcher.start()
         try:
             await self._open()
@@ -160,8 +172,27 @@ class AsyncOOCSI:
         self._runner = asyncio.get_running_loop().create_task(self._run())
 
     async def wait_connected(self, timeout: float | None = None) -> None:
-        """Wait until the client is connected; raises TimeoutError."""
-        await asyncio.wait_for(self._connected.wait(), timeout)
+        """Wait until the client is connected.
+
+        Raises TimeoutError, or :class:`ConnectionFailed` once the client has
+        given up reconnecting (``max_reconnect_attempts``) or was closed.
+        """
+        waits = [
+            asyncio.ensure_future(event.wait())
+            for event in (self._connected, self._gave_up)
+        ]
+        try:
+            await asyncio.wait(
+                waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            for wait in waits:
+                wait.cancel()
+        if self._connected.is_set():
+            return
+        if self._gave_up.is_set():
+            raise ConnectionFailed(f"no longer connecting to {self._address()}")
+        raise TimeoutError(f"not connected within {timeout:g} s")
 
     async def _open(self) -> None:
         transport = await open_transport(
@@ -199,9 +230,8 @@ class AsyncOOCSI:
             assert transport is not None
             await self._read(transport)
             self._link_lost(transport)
-            if self._closing or not self.reconnect:
-                return
-            if not await self._reconnect():
+            if self._closing or not self.reconnect or not await self._reconnect():
+                self._gave_up.set()
                 return
 
     def _link_lost(self, transport: Transport) -> None:
@@ -211,7 +241,9 @@ class AsyncOOCSI:
         if self._watchdog is not None:
             self._watchdog.cancel()
         while self._listings:
-            self._listings.popleft().set_exception(ConnectionLost("connection lost"))
+            future = self._listings.popleft()
+            if not future.done():
+                future.set_exception(ConnectionLost("connection lost"))
         if not self._closing:
             logger.warning("lost the connection to %s", self._address())
 
@@ -249,6 +281,7 @@ class AsyncOOCSI:
     async def close(self) -> None:
         """Say ``quit``, close the connection and stop every task."""
         self._closing = True
+        self._gave_up.set()
         transport = self._transport
         for task in (self._runner, self._watchdog):
             if task is not None:
@@ -298,11 +331,20 @@ class AsyncOOCSI:
                 assert isinstance(content, Message)
                 self._on_message(content)
             elif kind is Line.TEXT and self._listings:
-                self._listings.popleft().set_result(str(content))
+                self._answer_listing(str(content))
             elif kind is Line.ERROR:
                 logger.warning("server: %s", content)
             elif kind is not Line.PONG:
                 logger.debug("ignored line %r", str(content)[:80])
+
+    def _answer_listing(self, text: str) -> None:
+        # The server answers listings in order; the answer to a request whose
+        # caller gave up still comes, and is dropped here.
+        future = self._listings.popleft()
+        if future.done():
+            logger.debug("dropped a late listing answer %r", text[:80])
+        else:
+            future.set_result(text)
 
     def _is_direct(self, recipient: str) -> bool:
         return recipient in (self.handle, self.handle.partition(":")[0])
@@ -322,6 +364,9 @@ class AsyncOOCSI:
                 )
                 future.set_result(reply)
             return
+        if isinstance(call_id, str) and call_id in self._expired_calls:
+            logger.debug("dropped a late reply to call %s", call_id)
+            return
         subscriptions = self._subscriptions.get(message.recipient)
         if subscriptions is None and self._is_direct(message.recipient):
             subscriptions = self._direct
@@ -334,8 +379,26 @@ class AsyncOOCSI:
         task.add_done_callback(self._tasks.discard)
 
     async def _respond(self, registration: Registration, request: Message) -> None:
-        result = await run_callback(registration.handler, request)
-        reply = dict(result) if isinstance(result, Mapping) else {}
+        # A responder that fails sends nothing, so the caller times out rather
+        # than taking an empty reply for a success.
+        handler = registration.handler
+        name = getattr(handler, "__qualname__", repr(handler))
+        try:
+            result = handler(request)
+            if inspect.isawaitable(result):
+                result = await result
+        except Exception:
+            logger.exception("responder %s for %s raised", name, registration.call_name)
+            return
+        if result is not None and not isinstance(result, Mapping):
+            logger.warning(
+                "responder %s for %s returned %s, not a mapping; no reply sent",
+                name,
+                registration.call_name,
+                type(result).__name__,
+            )
+            return
+        reply = dict(result or {})
         reply.pop(CALL_HANDLE, None)
         reply[CALL_ID] = request.call_id
         try:
@@ -349,6 +412,7 @@ class AsyncOOCSI:
         transport = self._transport
         if transport is None or not self._connected.is_set():
             raise NotConnected(f"not connected to {self._address()}")
+        check_size(line, self.max_message_size)
         transport.write(line)
         return transport
 
@@ -364,6 +428,11 @@ class AsyncOOCSI:
         **fields: Any,
     ) -> None:
         """Queue a message without waiting for it to be written (see :meth:`send`)."""
+        if data is not None and not isinstance(data, Mapping):
+            raise TypeError(
+                f"data must be a dict (a mapping), not {type(data).__name__}:"
+                " send(recipient, {'key': value})"
+            )
         payload = {**(data or {}), **fields, **time_keys(retain, delay, schedule)}
         self._write(send_line(recipient, payload, self.dialect))
 
@@ -390,7 +459,9 @@ class AsyncOOCSI:
 
         Raises:
             NotConnected: while there is no connection.
-            ValueError: for a recipient with spaces or a NaN in the data.
+            ValueError: for a recipient with spaces, a NaN in the data, or a
+                line longer than ``max_message_size``.
+            TypeError: when ``data`` is not a mapping.
         """
         self.send_nowait(
             recipient, data, retain=retain, delay=delay, schedule=schedule, **fields
@@ -455,9 +526,14 @@ class AsyncOOCSI:
         return register
 
     def unsubscribe(self, channel: str, handler: Handler | None = None) -> None:
-        """Remove ``handler`` (or every handler) from ``channel``."""
+        """Remove ``handler`` (or every handler) from ``channel``.
+
+        Variables on the channel stay subscribed; ``close()`` them to stop.
+        """
         for subscription in list(self._subscriptions.get(channel, ())):
-            if handler is None or subscription.handler == handler:
+            if handler == subscription.handler or (
+                handler is None and not subscription.internal
+            ):
                 subscription.unsubscribe()
 
     def _remove_subscription(self, subscription: Subscription[Any]) -> None:
@@ -504,8 +580,15 @@ class AsyncOOCSI:
         future: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
         self._write(send_line(recipient, payload, self.dialect))
         self._calls[call_id] = future
-        future.add_done_callback(lambda _: self._calls.pop(call_id, None))
+        future.add_done_callback(lambda done: self._end_call(call_id, done))
         return future
+
+    def _end_call(self, call_id: str, future: asyncio.Future[Message]) -> None:
+        self._calls.pop(call_id, None)
+        if future.cancelled():
+            self._expired_calls[call_id] = None
+            while len(self._expired_calls) > EXPIRED_CALLS_KEPT:
+                self._expired_calls.popitem(last=False)
 
     async def request(
         self,
@@ -581,8 +664,6 @@ class AsyncOOCSI:
         try:
             return parse_list(await asyncio.wait_for(future, timeout))
         except TimeoutError:
-            with contextlib.suppress(ValueError):
-                self._listings.remove(future)
             raise CallTimeout(f"no answer to {command!r} in {timeout:g} s") from None
 
     async def clients(self, timeout: float = 2.0) -> list[str]:
@@ -600,7 +681,13 @@ class AsyncOOCSI:
 
     def variable(self, channel: str, key: str, **options: Any) -> Variable:
         """A value shared with every client using ``key`` on ``channel``."""
-        return Variable(self.subscribe, self.send_nowait, channel, key, **options)
+
+        def follow(channel: str, handler: Handler) -> Subscription[Message]:
+            subscription = self.subscribe(channel, handler)
+            subscription.internal = True
+            return subscription
+
+        return Variable(follow, self.send_nowait, channel, key, **options)
 
     def device(self, name: str | None = None, **options: Any) -> Device:
         """A heyOOCSI device description; send it with ``announce()``."""

@@ -215,4 +215,13 @@ class Device:
     sayHi = announce  # noqa: N815
 
 
-OOCSIDevice = Device
+class OOCSIDevice(Device):
+    """The ``oocsi`` package's name; build one with ``oocsi.heyOOCSI(name)``."""
+
+    def __init__(self, *args: Any, **options: Any) -> None:
+        if len(args) + ("send" in options) < 3:
+            raise TypeError(
+                "make a device with oocsi.heyOOCSI(name) or oocsi.device(name),"
+                " not OOCSIDevice(oocsi, name)"
+            )
+        super().__init__(*args, **options)

@@ -101,6 +101,7 @@ class Subscription(Generic[T]):
         if handler is None:
             self._queue = asyncio.Queue(queue_size)
         self.active = True
+        self.internal = False  # a variable's: kept by ``unsubscribe(channel)``
 
     def deliver(self, message: Message, dispatcher: Dispatcher) -> None:
         item = self._convert(message)

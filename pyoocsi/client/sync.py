@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import functools
 import inspect
 import logging
 import queue
@@ -30,8 +31,9 @@ from pyoocsi.client.message import CALL_HANDLE, CALL_ID, Message, PresenceEvent
 from pyoocsi.client.subscription import Subscription
 from pyoocsi.client.threads import CallbackThread, LoopThread
 from pyoocsi.client.variable import Variable
+from pyoocsi.client.wire import MAX_MESSAGE_SIZE
 
-__all__ = ["OOCSI", "LegacyCall", "OOCSICall", "OOCSIThread"]
+__all__ = ["OOCSI", "Handle", "LegacyCall", "OOCSICall", "OOCSIThread"]
 
 logger = logging.getLogger("pyoocsi.client")
 
@@ -96,6 +98,20 @@ class LegacyCall(dict[str, Any]):
 OOCSICall = LegacyCall
 
 
+class Handle:
+    """A blocking subscription: ``unsubscribe()`` (or ``cancel()``) ends it."""
+
+    def __init__(self, owner: OOCSI, key: str, subscription: Subscription[Any]) -> None:
+        self._owner = owner
+        self.channel = key
+        self._subscription = subscription
+
+    def unsubscribe(self) -> None:
+        self._owner._drop(self)
+
+    cancel = unsubscribe
+
+
 class OOCSIThread(threading.Thread):
     """Kept so that imports of the ``oocsi`` package's name still work; unused."""
 
@@ -113,8 +129,8 @@ class OOCSI:
         maxReconnectionAttempts: give up reconnecting after this many failed
             attempts in a row (None: never).
         url: a websocket address (``ws://host:9000/ws``) instead of TCP.
-        reconnect, connect_timeout, keepalive, backoff: as for
-            :class:`AsyncOOCSI`.
+        reconnect, connect_timeout, keepalive, backoff, max_message_size: as
+            for :class:`AsyncOOCSI`.
 
     Raises:
         ConnectionFailed: (also known as ``OOCSIDisconnect``) when the first
@@ -135,11 +151,13 @@ class OOCSI:
         connect_timeout: float = 10.0,
         keepalive: float = 10.0,
         backoff: tuple[float, float] = (0.5, 30.0),
+        max_message_size: int = MAX_MESSAGE_SIZE,
     ) -> None:
         self._logger = logger
-        self._subscriptions: dict[str, list[tuple[Any, Subscription[Any]]]] = {}
+        self._subscriptions: dict[str, list[tuple[Any, Handle]]] = {}
         self._loop_thread = LoopThread("oocsi")
         self._callbacks = CallbackThread("oocsi")
+        self._responders = CallbackThread("oocsi", "responders")
         self._stopped = False
 
         def create() -> AsyncOOCSI:
@@ -153,6 +171,7 @@ class OOCSI:
                 connect_timeout=connect_timeout,
                 keepalive=keepalive,
                 backoff=backoff,
+                max_message_size=max_message_size,
             )
 
         try:
@@ -195,7 +214,11 @@ class OOCSI:
             logger.info("[%s] %s", self._core.handle, message)
 
     def wait_connected(self, timeout: float | None = None) -> None:
-        """Block until connected (after a reconnect, say); raises TimeoutError."""
+        """Block until connected (after a reconnect, say).
+
+        Raises TimeoutError, or :class:`ConnectionFailed` once the client has
+        given up reconnecting (``maxReconnectionAttempts``).
+        """
         self._loop_thread.run(self._core.wait_connected(timeout))
 
     # ------------------------------------------------------------ callbacks
@@ -248,27 +271,45 @@ class OOCSI:
         f: Callable[..., Any],
         *,
         legacy: bool | None = None,
-    ) -> None:
+    ) -> Handle:
         """Call ``f`` for each message on ``channelName`` (callback thread)."""
-        subscription = self._loop_thread.call(
-            self._core.subscribe, channelName, self._forward(f, legacy)
+        handle = self._keep(
+            channelName, f, self._core.subscribe, self._forward(f, legacy)
         )
-        self._subscriptions.setdefault(channelName, []).append((f, subscription))
         self.log(f"subscribed to {channelName}")
+        return handle
+
+    def _keep(
+        self, key: str, f: Any, open_: Callable[..., Subscription[Any]], *args: Any
+    ) -> Handle:
+        subscription = self._loop_thread.call(open_, key, *args)
+        handle = Handle(self, subscription.channel, subscription)
+        self._subscriptions.setdefault(handle.channel, []).append((f, handle))
+        return handle
+
+    def _drop(self, handle: Handle) -> None:
+        entries = self._subscriptions.get(handle.channel, [])
+        for entry in list(entries):
+            if entry[1] is handle:
+                entries.remove(entry)
+        if not entries:
+            self._subscriptions.pop(handle.channel, None)
+        if not self._stopped:
+            self._loop_thread.call(handle._subscription.unsubscribe)
 
     def unsubscribe(
         self,
         channelName: str,  # noqa: N803
         f: Callable[..., Any] | None = None,
     ) -> None:
-        """Remove ``f`` (or every callback) from ``channelName``."""
-        entries = self._subscriptions.get(channelName, [])
-        for entry in list(entries):
+        """Remove ``f`` (or every callback) from ``channelName``.
+
+        ``presence(NAME)`` removes presence handlers; variables on the channel
+        stay subscribed.
+        """
+        for entry in list(self._subscriptions.get(channelName, [])):
             if f is None or entry[0] == f:
-                entries.remove(entry)
-                self._loop_thread.call(entry[1].unsubscribe)
-        if not entries:
-            self._subscriptions.pop(channelName, None)
+                self._drop(entry[1])
         self.log(f"unsubscribed from {channelName}")
 
     def messages(
@@ -300,13 +341,17 @@ class OOCSI:
 
         return iterate()
 
-    def presence(self, name: str, handler: Callable[[PresenceEvent], Any]) -> None:
-        """Call ``handler(event)`` for each presence event about ``name``."""
+    def presence(self, name: str, handler: Callable[[PresenceEvent], Any]) -> Handle:
+        """Call ``handler(event)`` for each presence event about ``name``.
+
+        Stop with the returned handle's ``unsubscribe()``, or with
+        ``unsubscribe("presence(NAME)")``.
+        """
 
         def forward(event: PresenceEvent) -> None:
             self._callbacks.put(handler, event)
 
-        self._loop_thread.call(self._core.presence, name, forward)
+        return self._keep(name, handler, self._core.presence, forward)
 
     # -------------------------------------------------------- request / reply
 
@@ -381,6 +426,7 @@ class OOCSI:
         mapping, that is sent instead.
         """
 
+        @functools.wraps(callback)
         def answer(request: Message) -> Mapping[str, Any]:
             event = {k: v for k, v in request.data.items() if k != CALL_HANDLE}
             result = callback(event)
@@ -405,12 +451,13 @@ class OOCSI:
         handler: Callable[[Message], Mapping[str, Any] | None],
         channel: str,
     ) -> None:
-        async def on_callback_thread(request: Message) -> Mapping[str, Any] | None:
-            future = self._callbacks.submit(handler, request)
+        @functools.wraps(handler)
+        async def on_responder_thread(request: Message) -> Mapping[str, Any] | None:
+            future = self._responders.submit(handler, request)
             return await asyncio.wrap_future(future)
 
         self._loop_thread.call(
-            lambda: self._core.respond(call_name, on_callback_thread, channel=channel)
+            lambda: self._core.respond(call_name, on_responder_thread, channel=channel)
         )
 
     def unregister(self, callName: str) -> None:  # noqa: N803
@@ -432,9 +479,19 @@ class OOCSI:
     # --------------------------------------------------------- higher level
 
     def variable(self, channelName: str, key: str, **options: Any) -> Variable:  # noqa: N803
-        """A value shared under ``key`` on ``channelName``."""
+        """A value shared under ``key`` on ``channelName``.
+
+        ``unsubscribe(channelName)`` leaves it alone; ``close()`` ends it.
+        """
+
+        def follow(channel: str, handler: Callable[[Message], Any]) -> Handle:
+            subscription = self._loop_thread.call(
+                self._core.subscribe, channel, self._forward(handler, legacy=False)
+            )
+            return Handle(self, channel, subscription)
+
         return Variable(
-            lambda channel, handler: self.subscribe(channel, handler, legacy=False),
+            follow,
             self.send,
             channelName,
             key,
@@ -453,6 +510,7 @@ class OOCSI:
 
     def _stop_threads(self) -> None:
         self._callbacks.stop(2.0)
+        self._responders.stop(2.0)
         self._loop_thread.stop(2.0)
 
     def stop(self) -> None:

@@ -167,4 +167,13 @@ class Variable:
             self._take(message.data[self.key])
 
 
-OOCSIVariable = Variable
+class OOCSIVariable(Variable):
+    """The ``oocsi`` package's name; build one with ``oocsi.variable(...)``."""
+
+    def __init__(self, *args: Any, **options: Any) -> None:
+        if not args or not callable(args[0]):
+            raise TypeError(
+                "make a variable with oocsi.variable(channel, key),"
+                " not OOCSIVariable(oocsi, channel, key)"
+            )
+        super().__init__(*args, **options)

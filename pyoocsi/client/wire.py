@@ -33,6 +33,7 @@ from pyoocsi.client.message import Message
 
 __all__ = [
     "MAX_HANDLE",
+    "MAX_MESSAGE_SIZE",
     "Dialect",
     "Line",
     "classify",
@@ -44,9 +45,11 @@ __all__ = [
     "send_line",
     "time_keys",
     "validate_handle",
+    "websocket_url",
 ]
 
 MAX_HANDLE = 200
+MAX_MESSAGE_SIZE = 4 * 1024 * 1024  # the server's default line limit, in bytes
 
 
 class Dialect(enum.Enum):
@@ -137,6 +140,28 @@ def send_line(recipient: str, data: Mapping[str, Any], dialect: Dialect) -> str:
     _check_recipient(recipient)
     command = "sendraw" if dialect is Dialect.TCP else "sendjson"
     return f"{command} {recipient} {encode_payload(data)}"
+
+
+def check_size(line: str, limit: int) -> None:
+    """Refuse a line the server would drop for being longer than ``limit`` bytes."""
+    size = len(line.encode())
+    if size > limit:
+        raise ValueError(
+            f"message of {size} bytes exceeds the limit of {limit} bytes"
+            " (max_message_size; the server's default line limit is 4 MiB)"
+        )
+
+
+def websocket_url(url: str) -> str:
+    """``http://h:p/`` as ``ws://h:p/ws``: the scheme swapped, ``/ws`` if no path."""
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        return url
+    scheme = {"http": "ws", "https": "wss"}.get(scheme.lower(), scheme)
+    host, slash, path = rest.partition("/")
+    if not path:
+        return f"{scheme}://{host}/ws"
+    return f"{scheme}://{host}{slash}{path}"
 
 
 def raw_line(recipient: str, text: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 import pytest
 
@@ -211,5 +212,94 @@ def test_server_restart_keeps_subscriptions_and_responders() -> None:
             await listener.close()
         finally:
             await asyncio.to_thread(second.__exit__, None, None, None)
+
+    run(main())
+
+
+def test_a_failing_responder_sends_no_reply(
+    server: RunningServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def main() -> None:
+        async with (
+            async_client(server, "caller") as caller,
+            async_client(server, "service") as service,
+        ):
+
+            async def divide(request: Message) -> dict[str, float]:
+                return {"result": 10 / request.get_int("x")}
+
+            service.respond("div", divide)
+            await settle(service)
+            with pytest.raises(CallTimeout):
+                await caller.request("div", data={"x": 0}, timeout=2 * TICK)
+            errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+            assert len(errors) == 1
+            assert "divide" in errors[0].getMessage()
+
+    run(main())
+
+
+def test_a_late_listing_answer_is_dropped(server: RunningServer) -> None:
+    async def main() -> None:
+        async with async_client(server, "lister") as lister:
+            lister.subscribe("only_channel", lambda m: None)
+            await settle(lister)
+            loop = asyncio.get_running_loop()
+            pause = loop.run_in_executor(None, server.call, time.sleep, 2 * TICK)
+            await asyncio.sleep(TICK / 2)
+            with pytest.raises(CallTimeout):
+                await lister.channels(timeout=TICK / 5)
+            assert await lister.clients(timeout=10 * TICK) == ["lister"]
+            await pause
+
+    run(main())
+
+
+def test_unsubscribe_keeps_variables(server: RunningServer) -> None:
+    async def main() -> None:
+        async with (
+            async_client(server, "holder") as holder,
+            async_client(server, "writer") as writer,
+        ):
+            level = holder.variable("shared", "level")
+            holder.subscribe("shared", lambda m: None)
+            holder.unsubscribe("shared")
+            await settle(holder)
+            await writer.send("shared", {"level": 3})
+            for _ in range(100):
+                if level.get() == 3:
+                    break
+                await asyncio.sleep(TICK / 10)
+            assert level.get() == 3
+
+    run(main())
+
+
+def test_wait_connected_ends_when_reconnecting_gives_up() -> None:
+    async def main() -> None:
+        first = running_server()
+        server = await asyncio.to_thread(first.__enter__)
+        client = async_client(server, "quitter", max_reconnect_attempts=1)
+        await client.connect()
+        await asyncio.to_thread(first.__exit__, None, None, None)
+        while client.connected:
+            await asyncio.sleep(TICK / 10)
+        try:
+            with pytest.raises(ConnectionFailed, match="no longer connecting"):
+                await client.wait_connected(20 * TICK)
+        finally:
+            await client.close()
+
+    run(main())
+
+
+def test_oversized_and_non_mapping_sends_are_refused(server: RunningServer) -> None:
+    async def main() -> None:
+        async with async_client(server, "big", max_message_size=64) as client:
+            with pytest.raises(ValueError, match="limit of 64 bytes"):
+                await client.send("ch", {"x": "a" * 64})
+            with pytest.raises(TypeError, match="must be a dict"):
+                await client.send("ch", ["not", "a", "dict"])  # type: ignore[arg-type]
+            await client.send("ch", {"x": 1})
 
     run(main())
