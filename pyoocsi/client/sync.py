@@ -364,7 +364,8 @@ class OOCSI:
     ) -> LegacyCall:
         """Start a call and return at once; the result fills in later.
 
-        Unlike the ``oocsi`` package, ``data`` is not changed.
+        Unlike the ``oocsi`` package, ``data`` is not changed. Raises
+        :class:`NotConnected` while the connection is down.
         """
 
         def start() -> LegacyCall:
