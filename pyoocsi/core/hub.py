@@ -507,8 +507,8 @@ class Hub:
         """Why a message to ``recipient`` would be refused now, or None."""
         name, sep, password = recipient.partition(":")
         entry = self.names.get(name)
-        if isinstance(entry, Channel) and entry.password != (password if sep else None):
-            return f"wrong password for channel {name}"
+        if isinstance(entry, Channel):
+            return _password_refusal(entry, password if sep else None)
         return None
 
     # held messages ----------------------------------------------------------
@@ -609,7 +609,7 @@ class Hub:
             if receivers is not None:
                 receivers.append(name)
         elif isinstance(entry, Channel):
-            refusal = self.send_refusal(message.recipient)
+            refusal = _password_refusal(entry, password if sep else None)
             if refusal is not None:
                 self.refuse_send(message.sender, name, refusal)
                 return 0
@@ -691,6 +691,13 @@ def _listed(name: str, entry: Client | Channel) -> bool:
     if isinstance(entry, Channel) and entry.password is not None:
         return False
     return "#" not in name and "+" not in name and not name.endswith("/?")
+
+
+def _password_refusal(channel: Channel, password: str | None) -> str | None:
+    """Why a send with ``password`` may not reach ``channel``, or None."""
+    if channel.password != password:
+        return f"wrong password for channel {channel.name}"
+    return None
 
 
 def _nobody(name: str) -> bool:

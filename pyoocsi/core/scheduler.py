@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pyoocsi.core.message import Message
@@ -56,9 +55,6 @@ class Scheduler:
 
     def __len__(self) -> int:
         return len(self._heap)
-
-    def __iter__(self) -> Iterator[Pending]:
-        return (entry[2] for entry in sorted(self._heap))
 
     def _check(self, sender: str, size: int) -> None:
         limits = self.limits

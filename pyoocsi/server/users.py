@@ -67,6 +67,11 @@ class _Hash:
         return hmac.compare_digest(candidate, self.digest)
 
 
+def _line_name(line: str) -> str:
+    """The name a users-file line is about (empty for comments and blanks)."""
+    return line.split("#", 1)[0].strip().partition(":")[0].strip()
+
+
 class UsersFile:
     """Private names and their hashes, read from and written to one file."""
 
@@ -136,7 +141,7 @@ class UsersFile:
         hashed = hash_password(password, iterations)
         line = f"{name}:{hashed}"
         for index, old in enumerate(self._lines):
-            if old.split("#", 1)[0].strip().partition(":")[0].strip() == name:
+            if _line_name(old) == name:
                 self._lines[index] = line
                 break
         else:
@@ -148,11 +153,7 @@ class UsersFile:
         """Forget a name; False if it was not there."""
         if self._hashes.pop(name, None) is None:
             return False
-        self._lines = [
-            line
-            for line in self._lines
-            if line.split("#", 1)[0].strip().partition(":")[0].strip() != name
-        ]
+        self._lines = [line for line in self._lines if _line_name(line) != name]
         return True
 
     def save(self) -> None:
