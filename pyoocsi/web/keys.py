@@ -9,8 +9,9 @@ from aiohttp import web
 
 from pyoocsi.core.hub import Hub
 from pyoocsi.web.settings import WebSettings
+from pyoocsi.web.websocket import WebSockets
 
-__all__ = ["HUB", "SETTINGS", "STATE", "WebState"]
+__all__ = ["HUB", "SETTINGS", "SOCKETS", "STATE", "WebState"]
 
 
 @dataclass(slots=True)
@@ -28,3 +29,4 @@ class WebState:
 HUB = web.AppKey("hub", Hub)
 SETTINGS = web.AppKey("web_settings", WebSettings)
 STATE = web.AppKey("web_state", WebState)
+SOCKETS = web.AppKey("websockets", WebSockets)

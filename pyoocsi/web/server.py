@@ -4,6 +4,10 @@ Routes are matched in the order they are added; the service-call catch-alls
 (``/<service>/...``) come last, so every named page and route wins over a
 service of the same name, as in the reference web server.
 
+The port itself is opened by :class:`~pyoocsi.web.front.Entrance`: websockets
+at ``/ws`` are served without aiohttp (:mod:`pyoocsi.web.websocket`), every
+other connection is handed to aiohttp's protocol.
+
 A request aiohttp cannot parse (a request line or header longer than
 ``MAX_REQUEST_LINE`` bytes, a malformed line) is answered 400 by aiohttp and
 logged here as one WARNING line; any other failure keeps its traceback.
@@ -21,12 +25,13 @@ from pyoocsi.core.hub import Hub
 from pyoocsi.core.settings import Settings
 from pyoocsi.web import api, calls, pages, send, sse
 from pyoocsi.web.builtins import Builtins
-from pyoocsi.web.keys import HUB, SETTINGS, STATE, WebState
+from pyoocsi.web.front import Entrance, late_upgrade
+from pyoocsi.web.keys import HUB, SETTINGS, SOCKETS, STATE, WebState
 from pyoocsi.web.settings import WebSettings
 from pyoocsi.web.settings import web_settings as settings_from
-from pyoocsi.web.websocket import websocket_handler
+from pyoocsi.web.websocket import WebSockets
 
-__all__ = ["WebServer", "build_app"]
+__all__ = ["WebServer", "build_app", "open_port"]
 
 logger = logging.getLogger("pyoocsi.web")
 
@@ -66,8 +71,9 @@ def build_app(hub: Hub, settings: WebSettings) -> web.Application:
     app[HUB] = hub
     app[SETTINGS] = settings
     app[STATE] = WebState()
+    app[SOCKETS] = WebSockets(hub, app[STATE])
     app.on_response_prepare.append(_open_cors)
-    app.router.add_get("/ws", websocket_handler)
+    app.router.add_get("/ws", late_upgrade)
     app.router.add_get("/channels", channels)
     api.add_routes(app)
     send.add_routes(app)
@@ -83,6 +89,21 @@ async def _open_cors(request: web.Request, response: web.StreamResponse) -> None
         response.headers.setdefault("Access-Control-Allow-Origin", "*")
 
 
+async def open_port(
+    app: web.Application, host: str | None, port: int, **runner_options: Any
+) -> tuple[Entrance, int]:
+    """Serve ``app`` on ``host`` (every interface when None) and ``port``, its
+    websockets natively; the entrance (to close) and the port."""
+    runner = web.AppRunner(app, **runner_options)
+    await runner.setup()
+    entrance = Entrance(runner, app[SOCKETS])
+    try:
+        return entrance, await entrance.open(host, port)
+    except BaseException:
+        await runner.cleanup()
+        raise
+
+
 class WebServer:
     """Runs :func:`build_app` on the HTTP port next to the TCP listener."""
 
@@ -95,12 +116,15 @@ class WebServer:
         self.builtins = Builtins(hub)
         self.port = 0
         self.tcp_port = 0  # the line protocol's port, told by the server
-        self._runner: web.AppRunner | None = None
+        self._entrance: Entrance | None = None
 
     async def start(self) -> None:
         app = build_app(self.hub, self.web_settings)
-        runner = web.AppRunner(
+        app[STATE].tcp_port = self.tcp_port or self.settings.port
+        self._entrance, self.port = await open_port(
             app,
+            self.settings.host or None,
+            self.settings.http_port,
             access_log=None,
             handle_signals=False,
             shutdown_timeout=SHUTDOWN_TIMEOUT,
@@ -108,25 +132,13 @@ class WebServer:
             max_line_size=MAX_REQUEST_LINE,
             max_field_size=MAX_REQUEST_LINE,
         )
-        app[STATE].tcp_port = self.tcp_port or self.settings.port
-        await runner.setup()
-        site = web.TCPSite(
-            runner,
-            host=self.settings.host or None,
-            port=self.settings.http_port,
-            reuse_address=True,
-        )
-        await site.start()
-        self._runner = runner
-        address = runner.addresses[0]
-        self.port = address[1]
         if self.web_settings.builtins:
             self.builtins.start()
         logger.info("serving HTTP and websocket on port %d", self.port)
 
     async def stop(self) -> None:
         self.builtins.stop()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        if self._entrance is not None:
+            await self._entrance.close(SHUTDOWN_TIMEOUT)
+            self._entrance = None
         logger.info("HTTP and websocket side stopped")

@@ -1,14 +1,20 @@
-"""The aiohttp adapter for websocket clients at ``/ws``.
+"""The asyncio adapter for websocket clients at ``/ws``: frames in, frames out.
 
 Rules:
+- Each connection is one asyncio Protocol, switched to by
+  :mod:`pyoocsi.web.front` after the handshake: no task, no coroutine and no
+  ``await`` per connection or per frame. A read is parsed into frames in one
+  loop (:mod:`pyoocsi.web.wscodec`) and each text frame goes to the session.
 - The session hands over whole frames as bytes (see :mod:`pyoocsi.web.frames`).
-  Each connection queues them and writes the queue to the socket once per
-  event-loop turn, in one ``write``: no ``await`` and no aiohttp call per frame.
-- aiohttp writes its own control frames (pong, close) to the same transport,
-  each in one synchronous write, so frames never interleave. Once aiohttp has
-  begun a close nothing more is written.
-- Permessage-deflate is not offered: a message's frame is built once and sent
-  as is to every subscriber, which a per-connection compressor would undo.
+  Each connection queues them, pongs included, and writes the queue to the
+  socket once per event-loop turn, in one ``write``. Nothing is written after
+  the close frame.
+- Closing: the server's close frame goes after every queued frame; the socket
+  is closed once the client's close frame arrives, or aborted after
+  ``CLOSE_GRACE`` seconds. A client's close is answered with its code. A
+  protocol error, invalid UTF-8 or an oversized message is answered with a
+  close frame of its code (1002, 1007, 1009); the rest of the client's
+  frames is read and dropped, so the client sees that close, not a reset.
 - What the kernel does not take stays in the transport; a client whose backlog
   passes ``max_pending`` bytes is disconnected rather than slowing the rest.
 """
@@ -16,94 +22,217 @@ Rules:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-
-from aiohttp import WSMsgType, web
+from typing import TYPE_CHECKING
 
 from pyoocsi.core.hub import Hub
 from pyoocsi.core.peer import Departure
-from pyoocsi.web.keys import HUB, STATE
 from pyoocsi.web.session import State, WebSocketSession
+from pyoocsi.web.wscodec import (
+    PONG,
+    Binary,
+    CloseReceived,
+    Failure,
+    FrameReader,
+    Ping,
+    close_frame,
+    server_frame,
+)
 
-__all__ = ["WebSocketConnection", "websocket_handler"]
+if TYPE_CHECKING:
+    from pyoocsi.web.keys import WebState
+
+__all__ = ["WebSocketConnection", "WebSockets"]
 
 logger = logging.getLogger("pyoocsi.web")
 
 CLOSE_GRACE = 5.0  # seconds a closing client has to take its last frames
+NORMAL_CLOSE = 1000
+GOING_AWAY = 1001
 
 
-class WebSocketConnection:
+class WebSockets:
+    """The open websocket connections of one web server."""
+
+    def __init__(self, hub: Hub, state: WebState) -> None:
+        self.hub = hub
+        self.state = state
+        self.connections: set[WebSocketConnection] = set()
+        self._emptied: asyncio.Future[None] | None = None
+
+    def opened(self, connection: WebSocketConnection) -> None:
+        self.connections.add(connection)
+        self.state.websockets += 1
+
+    def gone(self, connection: WebSocketConnection) -> None:
+        self.connections.discard(connection)
+        self.state.websockets = len(self.connections)
+        if not self.connections and self._emptied and not self._emptied.done():
+            self._emptied.set_result(None)
+
+    async def close_all(self, timeout: float) -> None:
+        """Close every connection; abort those not closed within ``timeout``."""
+        if not self.connections:
+            return
+        self._emptied = asyncio.get_running_loop().create_future()
+        for connection in list(self.connections):
+            connection.close(GOING_AWAY)
+        try:
+            await asyncio.wait_for(asyncio.shield(self._emptied), timeout)
+        except TimeoutError:
+            for connection in list(self.connections):
+                connection.abort()
+
+
+class WebSocketConnection(asyncio.Protocol):
     """One accepted websocket: feeds a session and writes what it queues."""
 
+    __slots__ = (
+        "_close_sent",
+        "_closing",
+        "_done",
+        "_hub",
+        "_out",
+        "_queued",
+        "_reader",
+        "_sockets",
+        "_timer",
+        "_transport",
+        "session",
+    )
+
     def __init__(
-        self, hub: Hub, ws: web.WebSocketResponse, request: web.Request
+        self, sockets: WebSockets, transport: asyncio.Transport, address: str
     ) -> None:
+        hub = sockets.hub
+        self._sockets = sockets
         self._hub = hub
-        self._ws = ws
-        self._transport = request.transport
-        self._loop = asyncio.get_running_loop()
+        self._transport = transport
+        self._reader = FrameReader(hub.settings.max_line)
         self._out: list[bytes] = []
         self._queued = False
         self._closing = False  # asked to close: write what is queued, then close
-        self._done = False  # nothing more is written
-        self._closer: asyncio.Task[None] | None = None
-        self.session = WebSocketSession(hub, self, request.remote or "?")
+        self._close_sent = False  # the close frame is written: nothing more is
+        self._done = False  # the socket is closed or closing
+        self.session = WebSocketSession(hub, self, address)
+        loop = asyncio.get_running_loop()
+        self._timer: asyncio.TimerHandle | None = loop.call_later(
+            hub.settings.handshake_timeout, self.session.handshake_expired
+        )
+        sockets.opened(self)
+        logger.debug("websocket connection from %s", address)
 
-    # Outlet -------------------------------------------------------------------
+    # Protocol: what the transport calls ---------------------------------------
+
+    def data_received(self, data: bytes) -> None:
+        session = self.session
+        for event in self._reader.feed(data):
+            if type(event) is str:
+                if not session.closed:
+                    session.text_received(event)
+            elif isinstance(event, Ping):
+                if not self._closing:
+                    self._queue(server_frame(PONG, event.data))
+            elif isinstance(event, Binary):
+                if not session.closed:
+                    session.binary_received()
+            elif isinstance(event, CloseReceived):
+                self._closed_by_client(event.code)
+            elif isinstance(event, Failure):
+                self._failed(event)
+        timer = self._timer
+        if timer and not self._closing and session.state is not State.HANDSHAKE:
+            self._stop_timer()  # the handshake timer: the name arrived
+        if self._reader.closed and self._close_sent:
+            self._finish()
+
+    def eof_received(self) -> bool:
+        return False  # the transport closes; connection_lost follows
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._done = self._closing = self._close_sent = True
+        self._out.clear()
+        self._stop_timer()
+        self.session.connection_lost()
+        self._sockets.gone(self)
+
+    # Outlet: what the session calls -------------------------------------------
 
     def send(self, frame: bytes) -> None:
-        if self._closing:
-            return
-        self._out.append(frame)
-        if not self._queued:
-            self._queued = True
-            self._loop.call_soon(self._flush)
+        if not self._closing:
+            self._queue(frame)
 
-    def close(self) -> None:
+    def close(self, code: int | None = NORMAL_CLOSE, reason: str = "") -> None:
         if self._closing:
             return
         self._closing = True
+        self._out.append(close_frame(code, reason))
         self._flush()
 
     def abort(self) -> None:
-        self._closing = self._done = True
+        self._closing = self._close_sent = self._done = True
         self._out.clear()
-        if self._transport is not None:
-            self._transport.abort()
+        self._transport.abort()
 
     # writing ------------------------------------------------------------------
 
+    def _queue(self, frame: bytes) -> None:
+        self._out.append(frame)
+        if not self._queued:
+            self._queued = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
     def _flush(self) -> None:
         self._queued = False
-        if self._done:
-            return
         out = self._out
         transport = self._transport
-        if self._ws.closed or transport is None or transport.is_closing():
-            self._done = True
+        if self._close_sent or transport.is_closing():
             out.clear()
             return
         if out:
             transport.write(out[0] if len(out) == 1 else b"".join(out))
             out.clear()
         if self._closing:
-            self._done = True
-            self._closer = self._loop.create_task(self._close())
+            self._close_sent = True
+            if self._reader.closed:
+                self._finish()
+            else:
+                self._stop_timer()
+                loop = asyncio.get_running_loop()
+                self._timer = loop.call_later(CLOSE_GRACE, self.abort)
             return
         backlog = transport.get_write_buffer_size()
         if backlog > self._hub.settings.max_pending:
             self._overflow(backlog)
 
-    async def _close(self) -> None:
-        with contextlib.suppress(ConnectionError, RuntimeError, TimeoutError):
-            await asyncio.wait_for(self._ws.close(), CLOSE_GRACE)
+    def _stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
-    async def closed(self) -> None:
-        """Close (after the queued frames) and wait until that is done."""
-        self.close()
-        if self._closer is not None:
-            await self._closer
+    def _finish(self) -> None:
+        """Both close frames are through: close the socket (server side first)."""
+        if not self._done:
+            self._done = True
+            self._transport.close()
+
+    # closing ------------------------------------------------------------------
+
+    def _closed_by_client(self, code: int | None) -> None:
+        # Answered with the client's own code (none for none), after what is
+        # queued; the session is closed after, so its own close adds nothing.
+        self.close(code)
+        self.session.connection_lost()
+
+    def _failed(self, failure: Failure) -> None:
+        logger.warning(
+            "%s: websocket closed with %d: %s",
+            self.session.describe(),
+            failure.code,
+            failure.reason,
+        )
+        self.close(failure.code, failure.reason)
+        self.session.connection_lost()
 
     def _overflow(self, backlog: int) -> None:
         session = self.session
@@ -118,49 +247,3 @@ class WebSocketConnection:
         if session.client is not None and session.state is State.OPEN:
             self._hub.depart(session.client.name, Departure.OVERFLOW)
         self.abort()
-
-    # reading ------------------------------------------------------------------
-
-    async def read_loop(self) -> None:
-        """Feed received frames to the session until the socket closes."""
-        ws = self._ws
-        session = self.session
-        loop = asyncio.get_running_loop()
-        timer = loop.call_later(
-            self._hub.settings.handshake_timeout, session.handshake_expired
-        )
-        try:
-            async for msg in ws:
-                if msg.type is WSMsgType.TEXT:
-                    session.text_received(msg.data)
-                elif msg.type is WSMsgType.BINARY:
-                    session.binary_received()
-                elif msg.type is WSMsgType.ERROR:
-                    logger.warning(
-                        "%s: websocket error: %s", session.describe(), ws.exception()
-                    )
-                if session.closed:
-                    break
-        finally:
-            timer.cancel()
-
-
-async def websocket_handler(request: web.Request) -> web.StreamResponse:
-    """``GET /ws``: the reference web server's websocket protocol."""
-    hub = request.app[HUB]
-    ws = web.WebSocketResponse(
-        max_msg_size=hub.settings.max_line, autoping=True, compress=False
-    )
-    await ws.prepare(request)
-    connection = WebSocketConnection(hub, ws, request)
-    logger.debug("websocket connection from %s", request.remote)
-    state = request.app[STATE]
-    state.websockets += 1
-    try:
-        await connection.read_loop()
-    finally:
-        state.websockets -= 1
-        connection.session.connection_lost()
-        with contextlib.suppress(asyncio.CancelledError):
-            await connection.closed()
-    return ws

@@ -15,13 +15,13 @@ from typing import Any, TypeVar
 
 import aiohttp
 import orjson
-from aiohttp import web
 
 from pyoocsi.core.hub import Hub
 from pyoocsi.core.settings import Settings
 from pyoocsi.server.app import wall_ms
 from pyoocsi.server.testing import RunningServer
 from pyoocsi.web import WebSettings, build_app
+from pyoocsi.web.server import open_port
 from tests.wire import TICK, LineClient
 
 T = TypeVar("T")
@@ -34,17 +34,15 @@ async def web_only(
     """The web application alone on a free loopback port, with its own hub and
     web settings (``running_server`` starts the web side with the defaults)."""
     hub = Hub(server_settings or Settings(), time.monotonic, wall_ms)
-    runner = web.AppRunner(build_app(hub, settings), shutdown_timeout=TICK)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
+    app = build_app(hub, settings)
+    entrance, port = await open_port(app, "127.0.0.1", 0, shutdown_timeout=TICK)
     ticker = asyncio.create_task(_tick(hub))
     try:
-        yield runner.addresses[0][1]
+        yield port
     finally:
         ticker.cancel()
         hub.shutdown()
-        await runner.cleanup()
+        await entrance.close(TICK)
 
 
 async def _tick(hub: Hub) -> None:
