@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import cast
 
 from aiohttp import web
 
@@ -74,8 +75,8 @@ class Front(asyncio.Protocol):
         self._timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        # uvloop's transports are not subclasses of asyncio's.
+        self._transport = cast(asyncio.Transport, transport)
         self._entrance.waiting.add(self)
         loop = asyncio.get_running_loop()
         self._timer = loop.call_later(HEAD_TIMEOUT, self.close)
@@ -164,7 +165,7 @@ async def late_upgrade(request: web.Request) -> web.StreamResponse:
         return web.Response(status=reply.status, text=reply.reason, headers=extra)
     transport = request.transport
     protocol = request.protocol
-    if not isinstance(transport, asyncio.Transport) or protocol.transport is None:
+    if transport is None or protocol.transport is None:
         return web.Response()  # the client is gone
     transport.write(reply.response)
     protocol.transport = None
