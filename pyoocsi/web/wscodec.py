@@ -267,5 +267,6 @@ def close_frame(code: int | None, reason: str = "") -> bytes:
     """A close frame with ``code`` (none when None) and a short ``reason``."""
     if code is None:
         return server_frame(CLOSE, b"")
-    text = reason.encode()[: MAX_CONTROL - 2]
+    # Cut to fit a control frame, never inside a character.
+    text = reason.encode()[: MAX_CONTROL - 2].decode(errors="ignore").encode()
     return server_frame(CLOSE, _U16.pack(code) + text)
