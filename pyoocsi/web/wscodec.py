@@ -104,6 +104,7 @@ class FrameReader:
         "_buffer",
         "_held",
         "_kind",
+        "_need",
         "_parts",
         "_size",
         "_skip",
@@ -113,7 +114,8 @@ class FrameReader:
 
     def __init__(self, max_size: int) -> None:
         self._size = max_size
-        self._buffer = b""
+        self._buffer: list[bytes] = []  # the unparsed rest of earlier reads
+        self._need = 0  # bytes still missing from the frame begun in _buffer
         self._kind = 0  # TEXT or BINARY while a fragmented message is open
         self._parts: list[bytes] = []
         self._held = 0  # bytes in _parts
@@ -123,12 +125,7 @@ class FrameReader:
 
     def feed(self, data: bytes) -> list[Event]:
         """Every event completed by ``data``, in order."""
-        if self._skip:
-            if len(data) <= self._skip:
-                self._skip -= len(data)
-                return []
-            data, self._skip = data[self._skip :], 0
-        buffer = self._buffer + data if self._buffer else data
+        buffer = self._joined(data)
         events: list[Event] = []
         end = len(buffer)
         pos = 0
@@ -163,12 +160,35 @@ class FrameReader:
                     break
                 continue
             if end - payload_at < size:
+                self._need = payload_at + size - end
                 break
             pos = payload_at + size
             payload = _unmask(buffer[payload_at:pos], buffer[start:payload_at])
             self._frame(events, first & 0x80, opcode, payload)
-        self._buffer = buffer[pos:] if pos < end else b""
+        if pos < end:
+            self._buffer.append(buffer[pos:])
+            self._need = max(self._need, 1)
         return events
+
+    def _joined(self, data: bytes) -> bytes:
+        """What is left to parse: ``data`` after earlier reads' unparsed rest,
+        less what is being passed over; empty while a frame is incomplete."""
+        if self._skip:
+            if len(data) <= self._skip:
+                self._skip -= len(data)
+                return b""
+            data, self._skip = data[self._skip :], 0
+        if not self._buffer:
+            return data
+        # A frame's bytes are joined once, when they are all there.
+        self._buffer.append(data)
+        self._need -= len(data)
+        if self._need > 0:
+            return b""
+        self._need = 0
+        buffer = b"".join(self._buffer)
+        self._buffer.clear()
+        return buffer
 
     def _refusal(
         self, first: int, second: int, opcode: int, size: int
