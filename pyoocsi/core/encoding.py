@@ -43,6 +43,7 @@ __all__ = [
 ]
 
 ENVELOPE_KEYS = ("recipient", "timestamp", "sender")
+_ENVELOPE = frozenset(ENVELOPE_KEYS)
 
 # The reference server sends legacy (plain-name) clients this constant
 # Java-serialised map, which tells an out-of-date client to update.
@@ -99,7 +100,24 @@ def parse_object(text: str) -> dict[str, Any]:
     Objects nested deeper than :data:`MAX_DEPTH` are refused too: writing them
     out again (orjson, or the exact writer) would fail for every receiver.
     """
-    value = _parse_object(text)
+    try:
+        loaded = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        value = _parse_exact(text)
+    else:
+        # The usual message: a flat object of strings, integers, booleans and
+        # nulls. It is not nested, and only a float can be an integer orjson
+        # cut short, so it needs no further check.
+        if isinstance(loaded, dict) and _PLAIN_TYPES.issuperset(
+            map(type, loaded.values())
+        ):
+            return loaded
+        if _LONG_DIGITS.search(text):
+            value = _parse_exact(text)
+        elif isinstance(loaded, dict):
+            value = loaded
+        else:
+            raise PayloadError("not a JSON object")
     # Counting brackets is cheap; only a text that could be too deep is walked.
     if text.count("{") + text.count("[") > MAX_DEPTH and _depth(value) > MAX_DEPTH:
         raise PayloadError(f"invalid JSON: nested deeper than {MAX_DEPTH} levels")
@@ -123,22 +141,8 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-def _parse_object(text: str) -> dict[str, Any]:
-    try:
-        value = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        pass
-    else:
-        # Only a float can be an integer orjson cut short, so data without any
-        # at the top level is exact without the digit scan.
-        if isinstance(value, dict) and _PLAIN_TYPES.issuperset(
-            map(type, value.values())
-        ):
-            return value
-        if not _LONG_DIGITS.search(text):
-            if isinstance(value, dict):
-                return value
-            raise PayloadError("not a JSON object")
+def _parse_exact(text: str) -> dict[str, Any]:
+    """The standard library's parser: every digit kept, trailing text ignored."""
     try:
         value, _end = _decoder.raw_decode(text)
     except (json.JSONDecodeError, RecursionError) as exc:
@@ -246,6 +250,32 @@ def render_json(
     data: dict[str, Any], recipient: str, timestamp: int, sender: str
 ) -> bytes:
     """One JSON line (with ``\\n``) for a message, as the reference writes it."""
+    if (
+        data
+        and _PLAIN_TYPES.issuperset(map(type, data.values()))
+        and _ENVELOPE.isdisjoint(data)
+    ):
+        # The usual message, flat and plain: orjson sorts its keys (no nested
+        # object to keep in order), and the envelope is appended to its text.
+        try:
+            flat = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+        except TypeError:  # an integer beyond 64 bits
+            pass
+        else:
+            # orjson sorts by code point; UTF-16 order differs only past U+FFFF
+            if flat.isascii() or "".join(data).isascii():
+                return b'%b,"recipient":%b,"timestamp":%d,"sender":%b}\n' % (
+                    flat[:-1],
+                    orjson.dumps(recipient),
+                    timestamp,
+                    orjson.dumps(sender),
+                )
+    return _render_general(data, recipient, timestamp, sender)
+
+
+def _render_general(
+    data: dict[str, Any], recipient: str, timestamp: int, sender: str
+) -> bytes:
     body = dict(_sorted_items(data))
     body["recipient"] = recipient
     body["timestamp"] = timestamp

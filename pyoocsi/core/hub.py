@@ -34,7 +34,7 @@ from typing import Any
 from pyoocsi.core.encoding import PayloadError, parse_payload
 from pyoocsi.core.handshake import Handshake, resolve_placeholders
 from pyoocsi.core.message import Message
-from pyoocsi.core.meta import META_CHANNELS, MetaChannels
+from pyoocsi.core.meta import EVENTS, META_CHANNELS, MetaChannels
 from pyoocsi.core.peer import Departure, Peer
 from pyoocsi.core.presence import Presence, presence_target
 from pyoocsi.core.scheduler import Limits, Scheduler, SchedulerFullError
@@ -43,11 +43,16 @@ from pyoocsi.core.store import Retained, Store
 from pyoocsi.core.timing import TooFarAheadError, due_time, retain_ms
 from pyoocsi.functions import ExpressionError, FunctionSpec
 
-__all__ = ["Channel", "Client", "Hub", "HubStats", "SendRefusedError"]
+__all__ = ["Channel", "Client", "Hub", "HubStats", "SendRefusedError", "Sink"]
 
 logger = logging.getLogger("pyoocsi.server")
 
 RESERVED_NAMES = frozenset({"SERVER", "SELF", *META_CHANNELS})
+
+# A peer's wire form of a message and where to queue it: ``write(render(m))``
+# is what ``peer.deliver(m)`` would do. ``render`` caches on the message, so
+# subscribers sharing one render them once per fan-out.
+Sink = tuple[Callable[[Message], bytes], Callable[[bytes], None]]
 
 
 class SendRefusedError(Exception):
@@ -66,6 +71,7 @@ class Client:
     channels: dict[str, None] = field(default_factory=dict)
     tracking: dict[str, None] = field(default_factory=dict)
     local: bool = False  # run by the server itself (built-in clients)
+    sink: Sink | None = None  # set by peers that take rendered bytes as they are
 
 
 @dataclass(eq=False, slots=True)
@@ -86,6 +92,27 @@ class Channel:
     subscribers: dict[str, Subscription] = field(default_factory=dict)
     retained: Message | None = None
     retain_until: int = 0  # epoch ms
+    # (name, sink or None, subscription) per subscriber, rebuilt after changes:
+    # a fan-out reads each subscriber's fields once per subscription, not once
+    # per message. The sink is None for views and for peers without one.
+    _targets: list[tuple[str, Sink | None, Subscription]] | None = None
+
+    def add(self, subscription: Subscription) -> None:
+        self.subscribers[subscription.client.name] = subscription
+        self._targets = None
+
+    def remove(self, name: str) -> None:
+        if self.subscribers.pop(name, None) is not None:
+            self._targets = None
+
+    def targets(self) -> list[tuple[str, Sink | None, Subscription]]:
+        targets = self._targets
+        if targets is None:
+            targets = self._targets = [
+                (name, None if sub.view is not None else sub.client.sink, sub)
+                for name, sub in self.subscribers.items()
+            ]
+        return targets
 
 
 @dataclass(slots=True)
@@ -276,7 +303,7 @@ class Hub:
         for channel_name in client.channels:
             channel = self.names.get(channel_name)
             if isinstance(channel, Channel):
-                channel.subscribers.pop(name, None)
+                channel.remove(name)
                 closed_channels.append((channel_name, self._close_if_empty(channel)))
         self.presence.forget(name, client.tracking)
         logger.info("client %s disconnected (%s)", name, departure.value)
@@ -387,7 +414,7 @@ class Hub:
             return
         if client.name in entry.subscribers:
             return
-        entry.subscribers[client.name] = Subscription(client, spec, view)
+        entry.add(Subscription(client, spec, view))
         client.channels[name] = None
         if not client.private:
             self.presence.subscribed(client.name, name, created)
@@ -418,7 +445,7 @@ class Hub:
         entry = self.names.get(name)
         if not isinstance(entry, Channel) or client.name not in entry.subscribers:
             return
-        del entry.subscribers[client.name]
+        entry.remove(client.name)
         client.channels.pop(name, None)
         closed = self._close_if_empty(entry)
         if not client.private:
@@ -453,6 +480,8 @@ class Hub:
         request (HTTP).
         """
         now = self.wall_ms()
+        if "_DELAY" not in data and "_SCHEDULE" not in data:
+            return self.route(Message(sender, recipient, now, data))
         try:
             due = due_time(data, now)
         except TooFarAheadError as exc:
@@ -602,9 +631,15 @@ class Hub:
         if entry is None and retain_ms(message.data) is not None:
             entry = self._retaining_channel(name, password if sep else None)
         delivered = 0
-        receivers: list[str] | None = [] if self.meta.events_wanted(message) else None
+        receivers: list[str] | None = None
+        if EVENTS in self.names and self.meta.events_wanted(message):
+            receivers = []
         if isinstance(entry, Client):
-            entry.peer.deliver(message)
+            sink = entry.sink
+            if sink is None:
+                entry.peer.deliver(message)
+            else:
+                sink[1](sink[0](message))
             delivered = 1
             if receivers is not None:
                 receivers.append(name)
@@ -613,8 +648,9 @@ class Hub:
             if refusal is not None:
                 self.refuse_send(message.sender, name, refusal)
                 return 0
-            delivered = self._fan_out(entry.subscribers.values(), message, receivers)
-            self._retain(entry, message)
+            delivered = self._fan_out(entry.targets(), message, receivers)
+            if entry.retained is not None or "_RETAIN" in message.data:
+                self._retain(entry, message)
         if delivered:
             self.stats.messages += 1
             self.stats.deliveries += delivered
@@ -632,24 +668,33 @@ class Hub:
 
     @staticmethod
     def _fan_out(
-        subscriptions: Iterable[Subscription],
+        targets: list[tuple[str, Sink | None, Subscription]],
         message: Message,
         receivers: list[str] | None,
     ) -> int:
-        # The message object is shared so each dialect's line is rendered once.
+        # The message object is shared so each dialect's line is rendered once,
+        # and subscribers with a sink get those bytes without a call to deliver.
         sender = message.sender
         count = 0
-        for subscription in subscriptions:
-            client = subscription.client
-            if client.name == sender:
+        render: Callable[[Message], bytes] | None = None
+        rendered = b""
+        for name, sink, subscription in targets:
+            if name == sender:
                 continue
-            view = subscription.view
-            copy = message if view is None else view(message)
-            if copy is not None:
-                client.peer.deliver(copy)
-                count += 1
-                if receivers is not None and not client.private:
-                    receivers.append(client.name)
+            if sink is not None:
+                if sink[0] is not render:
+                    render = sink[0]
+                    rendered = render(message)
+                sink[1](rendered)
+            else:
+                view = subscription.view
+                copy = message if view is None else view(message)
+                if copy is None:
+                    continue
+                subscription.client.peer.deliver(copy)
+            count += 1
+            if receivers is not None and not subscription.client.private:
+                receivers.append(name)
         return count
 
     def _emit_presence(self, target: str, data: dict[str, Any]) -> None:

@@ -96,12 +96,9 @@ class LineSession:
             lines[0] = b"".join(self._partial)
             self._partial.clear()
             self._partial_size = 0
-        for raw in lines:
-            if len(raw) > self._max_line:
-                self._line_too_long()
-                return
-            self._line(trim(raw.decode("utf-8", "replace")))
-            if self.closed:  # that line ended the session
+        if lines:
+            self._lines(lines)
+            if self.closed:  # a line ended the session
                 return
         if tail:
             self._partial.append(tail)
@@ -109,21 +106,40 @@ class LineSession:
             if self._partial_size > self._max_line:
                 self._line_too_long()
 
-    def _line(self, line: str) -> None:
+    def _lines(self, lines: list[bytes]) -> None:
         if self.state is State.OPEN:
             assert self.client is not None
-            self.hub.seen(self.client)
-            if line.startswith("sendraw ") and self.dialect is not Dialect.PD:
+            self.hub.seen(self.client)  # one call for the whole read
+        max_line = self._max_line
+        for raw in lines:
+            if len(raw) > max_line:
+                self._line_too_long()
+                return
+            line = raw.decode("utf-8", "replace")
+            if not line or line[0] <= " " or line[-1] <= " ":
+                line = trim(line)
+            if (
+                line.startswith("sendraw ")
+                and self.state is State.OPEN
+                and self.dialect is not Dialect.PD
+            ):
                 # Most lines are messages, and no row before ``sendraw`` in the
                 # command table can match one: they skip the table.
                 parts = line.split(" ", 2)
                 if len(parts) == 3 and parts[1] and parts[2]:
+                    assert self.client is not None
                     self.hub.publish_text(self.client, parts[1], parts[2])
-                    return
+                    continue
+            self._line(line)
+            if self.closed:
+                return
+
+    def _line(self, line: str) -> None:
+        if self.state is State.OPEN:
             self.execute(parse_command(line, self.dialect is Dialect.PD))
         elif self.state is State.HANDSHAKE:
             self._handshake(line)
-        else:
+        elif self.state is State.WAITING:
             self._held.append(line)
             self._held_size += len(line)
             if self._held_size > self._max_line:
@@ -206,6 +222,10 @@ class LineSession:
     def admit(self, handshake: Handshake) -> None:
         self.state = State.OPEN
         self.client = self.hub.clients[handshake.name]
+        if self.dialect is Dialect.JSON:
+            self.client.sink = (Message.json_line, self.transport.write)
+        elif self.dialect is Dialect.PD:
+            self.client.sink = (Message.pd_line, self.transport.write)
         # The welcome goes out as its own segment: the oocsi Python client reads
         # it with one recv() and would lose anything that follows in the same one.
         self.transport.write(welcome_line(handshake))

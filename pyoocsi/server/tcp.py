@@ -93,8 +93,9 @@ class TcpConnection(asyncio.Protocol):
     # Transport for the session ----------------------------------------------
 
     def write(self, data: bytes) -> None:
-        transport = self._transport
-        if transport is None or transport.is_closing():
+        # Called once per delivery: a flag, not a transport call. A transport
+        # that closed under us is noticed by flush(), which drops the queue.
+        if self._closing:
             return
         self._out.append(data)
         if not self._queued:

@@ -11,8 +11,10 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from pyoocsi.core.encoding import parse_object, render_json
+from pyoocsi.core.encoding import _render_general, parse_object, render_json
 from pyoocsi.core.hub import Hub
 from pyoocsi.core.session import LineSession
 from pyoocsi.core.settings import Settings
@@ -147,3 +149,68 @@ def test_a_burst_arrives_whole_and_in_order(server: RunningServer) -> None:
     finally:
         for client in [publisher, *subscribers]:
             client.close()
+
+
+_flat_values = st.one_of(
+    st.text(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.booleans(),
+    st.none(),
+)
+_keys = st.one_of(
+    st.text(),
+    st.sampled_from(["recipient", "sender", "timestamp", "\U0001f600", "\uff21"]),
+)
+
+
+@given(st.dictionaries(_keys, _flat_values, max_size=8))
+def test_flat_data_fast_path_writes_what_the_general_writer_does(
+    data: dict[str, object],
+) -> None:
+    expected = _render_general(data, "to:pw", 1733300000000, "from")
+    assert render_json(data, "to:pw", 1733300000000, "from") == expected
+
+
+def test_each_subscriber_gets_its_own_dialect_in_one_fan_out() -> None:
+    hub = Hub(Settings(meta_channels=False), time.monotonic, lambda: 5)
+    sender, _ = session(hub, "a(JSON)")
+    json_a, json_a_out = session(hub, "j1(JSON)")
+    pd, pd_out = session(hub, "p;")
+    legacy, legacy_out = session(hub, "old")
+    viewer, viewer_out = session(hub, "j2(JSON)")
+    json_a.data_received(b"subscribe ch\n")
+    pd.data_received(b"subscribe ch;\n")
+    legacy.data_received(b"subscribe ch\n")
+    viewer.data_received(b"subscribe ch[filter(v > 1)]\n")
+    for recorder in (json_a_out, pd_out, legacy_out, viewer_out):
+        recorder.out.clear()
+    sender.data_received(b'sendraw ch {"v":1}\nsendraw ch {"v":2}\nsendraw p {"d":1}\n')
+    assert json_a_out.out == [
+        b'{"v":1,"recipient":"ch","timestamp":5,"sender":"a"}\n',
+        b'{"v":2,"recipient":"ch","timestamp":5,"sender":"a"}\n',
+    ]
+    assert pd_out.out == [
+        b"ch timestamp=5 sender=a v=1 ;\n",
+        b"ch timestamp=5 sender=a v=2 ;\n",
+        b"p timestamp=5 sender=a d=1 ;\n",
+    ]
+    assert len(legacy_out.out) == 2
+    assert all(line.startswith(b"send ch ") for line in legacy_out.out)
+    assert viewer_out.out == [
+        b'{"v":2,"recipient":"ch[filter(v > 1)]","timestamp":5,"sender":"a"}\n'
+    ]
+
+
+def test_lines_after_quit_in_the_same_read_are_not_carried_out() -> None:
+    hub = Hub(Settings(meta_channels=False), time.monotonic, lambda: 5)
+    sender, sent = session(hub, "a(JSON)")
+    _receiver, got = session(hub, "b(JSON)")
+    sender.data_received(
+        b' sendraw b {"n":1}\r\n\tsendraw b {"n":2} \nquit\nsendraw b {"n":3}\n'
+    )
+    assert got.out == [
+        b'{"n":1,"recipient":"b","timestamp":5,"sender":"a"}\n',
+        b'{"n":2,"recipient":"b","timestamp":5,"sender":"a"}\n',
+    ]
+    assert sent.out == [b"bye\n"]
+    assert "a" not in hub.clients
