@@ -517,7 +517,10 @@ class Hub:
             self.refuse_send(client.name, recipient, str(exc), counted=False)
             return
         try:
-            self.publish(client.name, recipient, data)
+            if "_DELAY" in data or "_SCHEDULE" in data:
+                self.publish(client.name, recipient, data)
+            else:  # the usual message: straight to routing
+                self.route(Message(client.name, recipient, self.wall_ms(), data))
         except Exception:
             logger.exception("message from %s to %s failed", client.name, recipient)
             client.peer.reply("error (the server failed to route this message)")

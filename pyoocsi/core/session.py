@@ -107,9 +107,14 @@ class LineSession:
                 self._line_too_long()
 
     def _lines(self, lines: list[bytes]) -> None:
-        if self.state is State.OPEN:
-            assert self.client is not None
-            self.hub.seen(self.client)  # one call for the whole read
+        client = self.client if self.state is State.OPEN else None
+        if client is not None:
+            self.hub.seen(client)  # one call for the whole read
+        # Most lines are messages, and no row before ``sendraw`` in the command
+        # table can match one: they skip the table. ``fast`` says whether they
+        # may, and changes only when a line goes through the table.
+        fast = client is not None and self.dialect is not Dialect.PD
+        publish = self.hub.publish_text
         max_line = self._max_line
         for raw in lines:
             if len(raw) > max_line:
@@ -118,21 +123,17 @@ class LineSession:
             line = raw.decode("utf-8", "replace")
             if not line or line[0] <= " " or line[-1] <= " ":
                 line = trim(line)
-            if (
-                line.startswith("sendraw ")
-                and self.state is State.OPEN
-                and self.dialect is not Dialect.PD
-            ):
-                # Most lines are messages, and no row before ``sendraw`` in the
-                # command table can match one: they skip the table.
+            if fast and line.startswith("sendraw "):
                 parts = line.split(" ", 2)
                 if len(parts) == 3 and parts[1] and parts[2]:
-                    assert self.client is not None
-                    self.hub.publish_text(self.client, parts[1], parts[2])
+                    assert client is not None
+                    publish(client, parts[1], parts[2])
                     continue
             self._line(line)
             if self.closed:
                 return
+            client = self.client if self.state is State.OPEN else None
+            fast = client is not None and self.dialect is not Dialect.PD
 
     def _line(self, line: str) -> None:
         if self.state is State.OPEN:
