@@ -149,6 +149,7 @@ class WebSocketSession:
     def admit(self, handshake: Handshake) -> None:
         self.state = State.OPEN
         self.client = self.hub.clients[handshake.name]
+        self.client.sink = (_message_frame, self.outlet.send)
         self.outlet.send(wire(welcome_frame(handshake.token)))
         held, self._held = self._held, []
         for text in held:
@@ -167,7 +168,7 @@ class WebSocketSession:
         self.outlet.close()
 
     def deliver(self, message: Message) -> None:
-        self.outlet.send(message.rendered(message_wire))
+        self.outlet.send(_message_frame(message))
 
     def reply(self, text: str) -> None:
         self.outlet.send(wire(text))
@@ -181,3 +182,8 @@ class WebSocketSession:
             self.outlet.abort()
         else:
             self.outlet.close()
+
+
+def _message_frame(message: Message) -> bytes:
+    """A message's frame, built once per message for every websocket client."""
+    return message.rendered(message_wire)
