@@ -112,7 +112,7 @@ class WebSocketConnection(asyncio.Protocol):
         self._out: list[bytes] = []
         self._queued = False
         self._closing = False  # asked to close: write what is queued, then close
-        self._close_sent = False  # the close frame is written: nothing more is
+        self._close_sent = False  # the close frame is written: nothing follows it
         self._done = False  # the socket is closed or closing
         self.session = WebSocketSession(hub, self, address)
         loop = asyncio.get_running_loop()
