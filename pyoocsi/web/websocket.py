@@ -5,6 +5,9 @@ Rules:
   :mod:`pyoocsi.web.front` after the handshake: no task, no coroutine and no
   ``await`` per connection or per frame. A read is parsed into frames in one
   loop (:mod:`pyoocsi.web.wscodec`) and each text frame goes to the session.
+  A read over ``READ_SLICE`` bytes is handled a slice per loop turn, with
+  reading paused until the last: what one slice queued for other clients is
+  written before the next, so a busy sender does not hold up their frames.
 - The session hands over whole frames as bytes (see :mod:`pyoocsi.web.frames`).
   Each connection queues them, pongs included, and writes the queue to the
   socket once per event-loop turn, in one ``write``. Nothing is written after
@@ -47,6 +50,7 @@ __all__ = ["WebSocketConnection", "WebSockets"]
 logger = logging.getLogger("pyoocsi.web")
 
 CLOSE_GRACE = 5.0  # seconds a closing client has to take its last frames
+READ_SLICE = 16384  # bytes of one read handled per event-loop turn
 NORMAL_CLOSE = 1000
 GOING_AWAY = 1001
 
@@ -88,6 +92,7 @@ class WebSocketConnection(asyncio.Protocol):
     """One accepted websocket: feeds a session and writes what it queues."""
 
     __slots__ = (
+        "_at",
         "_close_sent",
         "_closing",
         "_done",
@@ -95,6 +100,7 @@ class WebSocketConnection(asyncio.Protocol):
         "_out",
         "_queued",
         "_reader",
+        "_rest",
         "_sockets",
         "_timer",
         "_transport",
@@ -110,6 +116,8 @@ class WebSocketConnection(asyncio.Protocol):
         self._transport = transport
         self._reader = FrameReader(hub.settings.max_line)
         self._out: list[bytes] = []
+        self._rest = b""  # a big read, handled from _at on in later loop turns
+        self._at = 0
         self._queued = False
         self._closing = False  # asked to close: write what is queued, then close
         self._close_sent = False  # the close frame is written: nothing follows it
@@ -125,6 +133,30 @@ class WebSocketConnection(asyncio.Protocol):
     # Protocol: what the transport calls ---------------------------------------
 
     def data_received(self, data: bytes) -> None:
+        if len(data) > READ_SLICE:
+            # A slice per loop turn, reading paused meanwhile (see the rules).
+            self._rest, self._at = data, READ_SLICE
+            self._transport.pause_reading()
+            asyncio.get_running_loop().call_soon(self._next_slice)
+            data = data[:READ_SLICE]
+        self._handle(data)
+
+    def _next_slice(self) -> None:
+        if self._done:
+            self._rest = b""
+            return
+        data, start = self._rest, self._at
+        end = start + READ_SLICE
+        if end < len(data):
+            self._at = end
+            asyncio.get_running_loop().call_soon(self._next_slice)
+        else:
+            self._rest = b""
+            if not self._transport.is_closing():
+                self._transport.resume_reading()
+        self._handle(data[start:end])
+
+    def _handle(self, data: bytes) -> None:
         session = self.session
         for event in self._reader.feed(data):
             if type(event) is str:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from pyoocsi.server.testing import RunningServer, running_server
+from pyoocsi.web.websocket import READ_SLICE
 from tests.web.conftest import event_loops
 from tests.web.rawws import (
     BINARY,
@@ -165,14 +166,22 @@ def test_frames_after_the_close_are_ignored(server: RunningServer) -> None:
 def test_many_frames_in_one_read_are_handled_in_order(
     server: RunningServer,
 ) -> None:
+    count = 3 * READ_SLICE // 30  # frames of about 30 bytes: several slices
     with welcomed(server, "batch") as ws:
         ws.send(
             b"".join(
-                frame(TEXT, f'sendjson batch {{"n":{n}}}'.encode()) for n in range(200)
+                frame(TEXT, f'sendjson batch {{"n":{n}}}'.encode())
+                + (frame(PING, str(n).encode()) if n % 500 == 0 else b"")
+                for n in range(count)
             )
+            + frame(CLOSE, struct.pack("!H", 1000))
         )
-        for n in range(200):
+        for n in range(count):
             assert f'"data":{{"n":{n}}}' in ws.next_text()
+            if n % 500 == 0:
+                assert ws.read_frame() == (PONG, str(n).encode())
+        assert ws.close_frame() == (1000, "")
+        assert ws.at_end()
 
 
 def test_binary_frames_go_to_the_session(server: RunningServer) -> None:
