@@ -35,8 +35,10 @@ __all__ = [
     "PayloadError",
     "java_double",
     "java_float",
+    "line_of",
     "parse_object",
     "parse_payload",
+    "render_data",
     "render_json",
     "render_pd",
     "render_value",
@@ -246,17 +248,17 @@ def _sorted_items(data: dict[str, Any]) -> list[tuple[str, Any]]:
     return items
 
 
-def render_json(
-    data: dict[str, Any], recipient: str, timestamp: int, sender: str
-) -> bytes:
-    """One JSON line (with ``\\n``) for a message, as the reference writes it."""
-    if (
-        data
-        and _PLAIN_TYPES.issuperset(map(type, data.values()))
-        and _ENVELOPE.isdisjoint(data)
-    ):
-        # The usual message, flat and plain: orjson sorts its keys (no nested
-        # object to keep in order), and the envelope is appended to its text.
+def render_data(data: dict[str, Any]) -> bytes:
+    """A message's data as its JSON line carries it, without the envelope.
+
+    Top-level keys sorted by UTF-16 code unit, nested objects in the sender's
+    order, numbers as Java writes them; data keys named like the envelope's are
+    left out (the envelope replaces them).
+    """
+    plain = _PLAIN_TYPES.issuperset(map(type, data.values()))
+    if plain and _ENVELOPE.isdisjoint(data):
+        # The usual message, flat and plain: orjson sorts its keys, and there is
+        # no nested object whose order sorting would change.
         try:
             flat = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
         except TypeError:  # an integer beyond 64 bits
@@ -264,30 +266,33 @@ def render_json(
         else:
             # orjson sorts by code point; UTF-16 order differs only past U+FFFF
             if flat.isascii() or "".join(data).isascii():
-                return b'%b,"recipient":%b,"timestamp":%d,"sender":%b}\n' % (
-                    flat[:-1],
-                    orjson.dumps(recipient),
-                    timestamp,
-                    orjson.dumps(sender),
-                )
-    return _render_general(data, recipient, timestamp, sender)
+                return flat
+    body = dict(_sorted_items(data))
+    try:
+        text = orjson.dumps(body)
+    except TypeError:
+        text = b""
+    if not text or (not plain and _JAVA_DIFFERS.search(text)):
+        text = _exact_json(body).encode()
+    return text
 
 
-def _render_general(
+def line_of(data_json: bytes, recipient: str, timestamp: int, sender: str) -> bytes:
+    """A message's JSON line (with ``\\n``), its data written by :func:`render_data`."""
+    return b'%b%b"recipient":%b,"timestamp":%d,"sender":%b}\n' % (
+        data_json[:-1],
+        b"," if len(data_json) > 2 else b"",
+        orjson.dumps(recipient),
+        timestamp,
+        orjson.dumps(sender),
+    )
+
+
+def render_json(
     data: dict[str, Any], recipient: str, timestamp: int, sender: str
 ) -> bytes:
-    body = dict(_sorted_items(data))
-    body["recipient"] = recipient
-    body["timestamp"] = timestamp
-    body["sender"] = sender
-    try:
-        line = orjson.dumps(body)
-    except TypeError:
-        line = b""
-    plain = _PLAIN_TYPES.issuperset(map(type, data.values()))
-    if not line or (not plain and _JAVA_DIFFERS.search(line)):
-        line = _exact_json(body).encode()
-    return line + b"\n"
+    """One JSON line (with ``\\n``) for a message, as the reference writes it."""
+    return line_of(render_data(data), recipient, timestamp, sender)
 
 
 def _exact_json(value: Any) -> str:

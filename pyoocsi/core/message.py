@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyoocsi.core.encoding import render_json, render_pd
+from pyoocsi.core.encoding import line_of, render_data, render_pd
 
 __all__ = ["Message"]
 
@@ -26,17 +26,24 @@ class Message:
     recipient: str
     timestamp: int
     data: dict[str, Any]
+    _data: bytes | None = field(default=None, repr=False)
     _json: bytes | None = field(default=None, repr=False)
     _pd: bytes | None = field(default=None, repr=False)
     _rendered: dict[Callable[[Message], bytes], bytes] | None = field(
         default=None, repr=False
     )
 
+    def data_json(self) -> bytes:
+        """The data as JSON lines carry it (see :func:`render_data`)."""
+        if self._data is None:
+            self._data = render_data(self.data)
+        return self._data
+
     def json_line(self) -> bytes:
         """The line for JSON clients, with its ``\\n``."""
         if self._json is None:
-            self._json = render_json(
-                self.data, self.recipient, self.timestamp, self.sender
+            self._json = line_of(
+                self.data_json(), self.recipient, self.timestamp, self.sender
             )
         return self._json
 

@@ -120,35 +120,20 @@ def error_frame(reason: str) -> str:
     return _message_text(f"ERROR: {reason}")
 
 
-def _envelope(message: Message) -> bytes:
-    # The fields after the data in the TCP line, before it in the frame.
-    return (
-        b'"recipient":'
-        + orjson.dumps(message.recipient)
-        + b',"timestamp":'
-        + str(message.timestamp).encode()
-        + b',"sender":'
-        + orjson.dumps(message.sender)
-    )
-
-
-def _data(message: Message, envelope: bytes) -> bytes:
-    line = message.json_line()
-    tail = envelope + b"}\n"
-    if not line.endswith(tail):  # only if the TCP writer changes its layout
-        return orjson.dumps(message.data, option=orjson.OPT_SORT_KEYS)
-    body = line[1 : len(line) - len(tail)].removesuffix(b",")
-    return b"{" + body + b"}"
-
-
 def data_json(message: Message) -> str:
     """The message data alone, as the TCP line writes it."""
-    return _data(message, _envelope(message)).decode()
+    return message.data_json().decode()
 
 
 def _message_payload(message: Message) -> bytes:
-    envelope = _envelope(message)
-    return b"{" + envelope + b',"data":' + _data(message, envelope) + b"}"
+    # The envelope first, then the data as the TCP line writes it (the data
+    # text is cached on the message, shared with the TCP line).
+    return b'{"recipient":%b,"timestamp":%d,"sender":%b,"data":%b}' % (
+        orjson.dumps(message.recipient),
+        message.timestamp,
+        orjson.dumps(message.sender),
+        message.data_json(),
+    )
 
 
 _FIN_TEXT = 0x81  # final fragment, opcode 1 (text); no mask bit from a server

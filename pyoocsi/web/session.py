@@ -86,9 +86,16 @@ class WebSocketSession:
     def text_received(self, text: str) -> None:
         """Feed one text frame."""
         if self.state is State.OPEN:
-            assert self.client is not None
-            self.hub.seen(self.client)
-            self._execute(self.client, text)
+            client = self.client
+            assert client is not None
+            self.hub.seen(client)
+            if text.startswith("sendjson "):
+                # Most frames are messages: they skip the command table.
+                parts = text.split(" ", 2)
+                if len(parts) == 3 and parts[1]:
+                    self.hub.publish_text(client, parts[1], parts[2].strip())
+                    return
+            self._execute(client, text)
         elif self.state is State.HANDSHAKE:
             handshake = name_handshake(text)
             if handshake.token == FALLBACK_NAME != text.strip():

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pyoocsi.core.encoding import _render_general, parse_object, render_json
+from pyoocsi.core.encoding import _exact_json, _sorted_items, parse_object, render_json
 from pyoocsi.core.hub import Hub
 from pyoocsi.core.session import LineSession
 from pyoocsi.core.settings import Settings
@@ -167,7 +167,9 @@ _keys = st.one_of(
 def test_flat_data_fast_path_writes_what_the_general_writer_does(
     data: dict[str, object],
 ) -> None:
-    expected = _render_general(data, "to:pw", 1733300000000, "from")
+    body = dict(_sorted_items(data))
+    body.update(recipient="to:pw", timestamp=1733300000000, sender="from")
+    expected = _exact_json(body).encode() + b"\n"
     assert render_json(data, "to:pw", 1733300000000, "from") == expected
 
 

@@ -8,13 +8,17 @@ import logging
 import os
 import socket
 import struct
+import time
 
 import aiohttp
 import pytest
 
+from pyoocsi.core.hub import Hub
 from pyoocsi.core.message import Message
+from pyoocsi.core.settings import Settings
 from pyoocsi.server.testing import RunningServer, running_server
 from pyoocsi.web.frames import message_wire, wire
+from pyoocsi.web.session import WebSocketSession
 from tests.web.wsclient import WsClient, run
 from tests.wire import TICK, LineClient
 
@@ -214,3 +218,42 @@ def test_stalled_websocket_is_cut_past_max_pending_without_slowing_others(
         "stalled" in r.getMessage() and "pending" in r.getMessage()
         for r in caplog.records
     )
+
+
+class Outbox:
+    def __init__(self) -> None:
+        self.frames: list[bytes] = []
+
+    def send(self, frame: bytes) -> None:
+        self.frames.append(frame)
+
+    def close(self) -> None:
+        return None
+
+    def abort(self) -> None:
+        return None
+
+
+def test_sendjson_frames_with_and_without_the_fast_path() -> None:
+    hub = Hub(Settings(meta_channels=False), time.monotonic, lambda: 5)
+    sender = WebSocketSession(hub, Outbox(), "a")
+    sender.text_received("wa")
+    receiver_out = Outbox()
+    receiver = WebSocketSession(hub, receiver_out, "b")
+    receiver.text_received("wb")
+    receiver_out.frames.clear()
+    for text in [
+        'sendjson wb {"k":1}',  # fast path
+        'sendjson wb   {"k":2}  ',  # payload trimmed
+        "sendjson wb",  # no payload: a pong
+        "sendjson  wb {}",  # no recipient: a pong
+        'sendjsonwb {"k":3}',  # not the command word: a pong
+        'sendjson wb {"k":4} trailing',  # text after the object is ignored
+        "sendjson wb plain words",  # text arrives as data
+    ]:
+        sender.text_received(text)
+    envelope = '{"recipient":"wb","timestamp":5,"sender":"wa","data":'
+    assert receiver_out.frames == [
+        wire(envelope + data + "}")
+        for data in ['{"k":1}', '{"k":2}', '{"k":4}', '{"data":"plain words"}']
+    ]
