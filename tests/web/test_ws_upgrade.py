@@ -15,6 +15,7 @@ from pyoocsi.web.upgrade import MAX_HEAD
 from tests.web.conftest import event_loops
 from tests.web.rawws import ACCEPT, CLOSE, TEXT, RawWebSocket, frame, upgrade_request
 from tests.web.wsclient import run
+from tests.wire import TICK
 
 
 @pytest.fixture(scope="module", params=["asyncio", "uvloop"])
@@ -182,7 +183,7 @@ def test_open_websockets_are_counted(server: RunningServer) -> None:
 
 
 @pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
-def test_stopping_the_server_closes_every_websocket(loop: str) -> None:
+def test_stopping_the_server_closes_every_connection(loop: str) -> None:
     with event_loops(loop), running_server() as server:
         named = RawWebSocket(server.http_port)
         named.open()
@@ -192,6 +193,12 @@ def test_stopping_the_server_closes_every_websocket(loop: str) -> None:
         unnamed.open()
         waiting = RawWebSocket(server.http_port)
         waiting.send(b"GET /w")  # not yet telling whether it is a websocket
+        idle = RawWebSocket(server.http_port)  # aiohttp's, kept alive
+        idle.send(b"GET /channels HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert idle.head().startswith("HTTP/1.1 200 OK")
+        stream = RawWebSocket(server.http_port)  # aiohttp's, streaming
+        stream.send(b"GET /subscribe/news HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert stream.head().startswith("HTTP/1.1 200 OK")
         stopping = threading.Thread(target=server.stop)
         stopping.start()
         assert named.close_frame() == (1000, "")
@@ -200,6 +207,8 @@ def test_stopping_the_server_closes_every_websocket(loop: str) -> None:
             ws.send(frame(CLOSE, b""))
             assert ws.at_end()
         assert waiting.at_end() and waiting.buffer == b""
-        stopping.join()
-        for ws in (named, unnamed, waiting):
+        assert idle.at_end() and stream.at_end()
+        stopping.join(20 * TICK)
+        assert not stopping.is_alive()
+        for ws in (named, unnamed, waiting, idle, stream):
             ws.sock.close()
