@@ -23,7 +23,14 @@ from typing import cast
 from aiohttp import web
 
 from pyoocsi.web.keys import SOCKETS
-from pyoocsi.web.upgrade import MAX_HEAD, answer, answer_request, claims, head_end
+from pyoocsi.web.upgrade import (
+    MAX_HEAD,
+    answer,
+    answer_request,
+    claims,
+    head_end,
+    header_table,
+)
 from pyoocsi.web.websocket import WebSocketConnection, WebSockets
 
 __all__ = ["Entrance", "Front", "late_upgrade"]
@@ -153,11 +160,8 @@ async def late_upgrade(request: web.Request) -> web.StreamResponse:
     on: aiohttp is told it is lost (after giving up its transport, so it does
     not close it) and its answer to this request is never written.
     """
-    headers: dict[str, str] = {}
-    for name, value in request.headers.items():
-        key = name.lower()
-        headers[key] = f"{headers[key]}, {value}" if key in headers else value
     version = f"HTTP/{request.version.major}.{request.version.minor}"
+    headers = header_table(request.headers.items())
     reply = answer_request(request.method, version, headers)
     if not reply.accepted:
         logger.warning("websocket from %s refused: %s", request.remote, reply.reason)

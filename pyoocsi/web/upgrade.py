@@ -19,9 +19,18 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["MAX_HEAD", "Answer", "answer", "answer_request", "claims", "head_end"]
+__all__ = [
+    "MAX_HEAD",
+    "Answer",
+    "answer",
+    "answer_request",
+    "claims",
+    "head_end",
+    "header_table",
+]
 
 MAX_HEAD = 16384  # bytes of a websocket request's head, the empty line included
 _PREFIXES = (b"GET /ws ", b"GET /ws?")
@@ -66,20 +75,27 @@ def answer(head: bytes) -> Answer:
     request = lines[0].split(" ")
     if len(request) != 3:
         return _refused(400, "malformed request line")
-    headers: dict[str, str] = {}
+    fields = []
     for line in lines[1:]:
         name, colon, value = line.partition(":")
         if not colon or not name or name != name.strip():
             return _refused(400, "malformed header line")
+        fields.append((name, value.strip()))
+    return answer_request(request[0], request[2], header_table(fields))
+
+
+def header_table(fields: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Header values by lower-case name; a repeated header's joined by commas."""
+    headers: dict[str, str] = {}
+    for name, value in fields:
         key = name.lower()
-        value = value.strip()
         headers[key] = f"{headers[key]}, {value}" if key in headers else value
-    return answer_request(request[0], request[2], headers)
+    return headers
 
 
 def answer_request(method: str, version: str, headers: dict[str, str]) -> Answer:
-    """The answer to a request for ``/ws``; ``headers`` by lower-case name, the
-    values of a repeated header joined with commas."""
+    """The answer to a request for ``/ws``; ``headers`` as :func:`header_table`
+    makes them."""
     if method != "GET" or version != "HTTP/1.1":
         return _refused(400, "a websocket opens with GET over HTTP/1.1")
     if "websocket" not in _tokens(headers.get("upgrade", "")):
