@@ -52,7 +52,8 @@ RESERVED_NAMES = frozenset({"SERVER", "SELF", *META_CHANNELS})
 # A peer's wire form of a message and where to queue it: ``write(render(m))``
 # is what ``peer.deliver(m)`` would do. ``render`` caches on the message, so
 # subscribers sharing one render them once per fan-out.
-Sink = tuple[Callable[[Message], bytes], Callable[[bytes], None]]
+Write = Callable[[bytes], None]
+Sink = tuple[Callable[[Message], bytes], Write]
 
 
 class SendRefusedError(Exception):
@@ -96,6 +97,9 @@ class Channel:
     # a fan-out reads each subscriber's fields once per subscription, not once
     # per message. The sink is None for views and for peers without one.
     _targets: list[tuple[str, Sink | None, Subscription]] | None = None
+    # When every subscriber has a sink with the same render (the usual case):
+    # that render and each subscriber's (name, write).
+    _uniform: tuple[Callable[[Message], bytes], list[tuple[str, Write]]] | None = None
 
     def add(self, subscription: Subscription) -> None:
         self.subscribers[subscription.client.name] = subscription
@@ -108,10 +112,27 @@ class Channel:
     def targets(self) -> list[tuple[str, Sink | None, Subscription]]:
         targets = self._targets
         if targets is None:
-            targets = self._targets = [
-                (name, None if sub.view is not None else sub.client.sink, sub)
-                for name, sub in self.subscribers.items()
-            ]
+            targets = self._refresh()
+        return targets
+
+    def uniform(
+        self,
+    ) -> tuple[Callable[[Message], bytes], list[tuple[str, Write]]] | None:
+        if self._targets is None:
+            self._refresh()
+        return self._uniform
+
+    def _refresh(self) -> list[tuple[str, Sink | None, Subscription]]:
+        targets = self._targets = [
+            (name, None if sub.view is not None else sub.client.sink, sub)
+            for name, sub in self.subscribers.items()
+        ]
+        sinks = [sink for _name, sink, _sub in targets if sink is not None]
+        renders = {render for render, _write in sinks}
+        self._uniform = None
+        if len(sinks) == len(targets) and len(renders) == 1:
+            writes = [(name, sink[1]) for name, sink, _sub in targets if sink]
+            self._uniform = (renders.pop(), writes)
         return targets
 
 
@@ -651,7 +672,11 @@ class Hub:
             if refusal is not None:
                 self.refuse_send(message.sender, name, refusal)
                 return 0
-            delivered = self._fan_out(entry.targets(), message, receivers)
+            uniform = entry.uniform() if receivers is None else None
+            if uniform is not None:
+                delivered = _write_all(uniform[0](message), uniform[1], message.sender)
+            else:
+                delivered = self._fan_out(entry.targets(), message, receivers)
             if entry.retained is not None or "_RETAIN" in message.data:
                 self._retain(entry, message)
         if delivered:
@@ -733,6 +758,16 @@ class Hub:
         """Disconnect every client (they get ``bye``)."""
         for name in list(self.clients):
             self.depart(name, Departure.SHUTDOWN)
+
+
+def _write_all(line: bytes, writes: list[tuple[str, Write]], sender: str) -> int:
+    """One rendering to every subscriber but the sender: the usual fan-out."""
+    count = 0
+    for name, write in writes:
+        if name != sender:
+            write(line)
+            count += 1
+    return count
 
 
 def _listed(name: str, entry: Client | Channel) -> bool:

@@ -216,3 +216,26 @@ def test_lines_after_quit_in_the_same_read_are_not_carried_out() -> None:
     ]
     assert sent.out == [b"bye\n"]
     assert "a" not in hub.clients
+
+
+def test_fan_out_follows_every_change_of_subscribers() -> None:
+    hub = Hub(Settings(meta_channels=False), time.monotonic, lambda: 5)
+    sender, _ = session(hub, "a(JSON)")
+    first, first_out = session(hub, "j1(JSON)")
+    pd, pd_out = session(hub, "p;")
+    second, second_out = session(hub, "j2(JSON)")
+    first.data_received(b"subscribe ch\n")
+    sender.data_received(b'sendraw ch {"n":1}\n')  # one JSON subscriber
+    pd.data_received(b"subscribe ch;\n")
+    sender.data_received(b'sendraw ch {"n":2}\n')  # JSON and PD
+    pd.data_received(b"unsubscribe ch;\n")
+    second.data_received(b"subscribe ch\n")
+    sender.data_received(b'sendraw ch {"n":3}\n')  # two JSON subscribers
+    first.data_received(b"quit\n")
+    sender.data_received(b'sendraw ch {"n":4}\n')  # the first one has left
+    sent = [
+        f'{{"n":{n},"recipient":"ch","timestamp":5,"sender":"a"}}\n' for n in range(5)
+    ]
+    assert first_out.out == [line.encode() for line in sent[1:4]] + [b"bye\n"]
+    assert pd_out.out == [b"ch timestamp=5 sender=a n=2 ;\n"]
+    assert second_out.out == [line.encode() for line in sent[3:5]]
