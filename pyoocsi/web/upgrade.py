@@ -107,9 +107,9 @@ def answer_request(method: str, version: str, headers: dict[str, str]) -> Answer
         return _refused(426, f"unsupported websocket version {version[:20]!r}")
     key = headers.get("sec-websocket-key", "")
     try:
-        valid = len(base64.b64decode(key, validate=True)) == 16
-    except binascii.Error:
-        valid = False
+        valid = len(base64.b64decode(key.encode("ascii"), validate=True)) == 16
+    except (UnicodeEncodeError, binascii.Error):
+        valid = False  # not ASCII, or not base64
     if not valid:
         return _refused(400, f"invalid Sec-WebSocket-Key {key[:40]!r}")
     accept = base64.b64encode(hashlib.sha1(key.encode() + _GUID).digest())

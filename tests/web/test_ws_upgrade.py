@@ -66,6 +66,7 @@ def test_accepted_requests(server: RunningServer, request_head: bytes) -> None:
         (upgrade_request(key="c2hvcnQ="), "400", "invalid Sec-WebSocket-Key"),
         (upgrade_request(key="not base64!"), "400", "invalid Sec-WebSocket-Key"),
         (upgrade_request(key=""), "400", "invalid Sec-WebSocket-Key"),
+        (upgrade_request(key="é" * 12), "400", "invalid Sec-WebSocket-Key"),
         (upgrade_request(Sec_WebSocket_Version="12"), "426", "version '12'"),
         (upgrade_request(Sec_WebSocket_Version=""), "426", "version ''"),
         (

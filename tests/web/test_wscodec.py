@@ -6,7 +6,7 @@ import struct
 
 import pytest
 
-from pyoocsi.web.upgrade import answer, claims, head_end
+from pyoocsi.web.upgrade import answer, answer_request, claims, head_end
 from pyoocsi.web.wscodec import (
     Binary,
     CloseReceived,
@@ -132,3 +132,19 @@ def test_the_answer_to_a_head() -> None:
     refused = answer(request(Sec_WebSocket_Version="14")[:-4])
     assert (refused.accepted, refused.status) == (False, 426)
     assert refused.response.endswith(b"\r\n\r\n" + refused.reason.encode())
+
+
+def test_a_key_that_is_not_ascii_is_refused() -> None:
+    # As the front reads a head (bytes as latin-1) and as aiohttp passes one on.
+    replies = [answer(request(key="é" * 12)[:-4])]
+    for key in ("\xff" * 24, "dGhlIHNhbXBsZSBub25jZ\udcff="):
+        fields = {
+            "upgrade": "websocket",
+            "connection": "Upgrade",
+            "sec-websocket-version": "13",
+            "sec-websocket-key": key,
+        }
+        replies.append(answer_request("GET", "HTTP/1.1", fields))
+    for reply in replies:
+        assert (reply.status, reply.accepted) == (400, False)
+        assert reply.reason.startswith("invalid Sec-WebSocket-Key")
