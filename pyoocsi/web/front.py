@@ -172,9 +172,14 @@ async def late_upgrade(request: web.Request) -> web.StreamResponse:
     if transport is None or protocol.transport is None:
         return web.Response()  # the client is gone
     transport.write(reply.response)
+    # What the client sent after the request head (frames that did not wait
+    # for the 101): aiohttp keeps it for the upgrade's new reader.
+    rest: bytes = getattr(protocol, "_message_tail", b"")
     protocol.transport = None
     protocol.connection_lost(None)
     sockets = request.app[SOCKETS]
     connection = WebSocketConnection(sockets, transport, request.remote or "?")
     transport.set_protocol(connection)
+    if rest:
+        connection.data_received(rest)
     return web.Response()

@@ -102,14 +102,19 @@ def test_other_routes_are_aiohttps_on_the_same_port(server: RunningServer) -> No
         assert http.head().startswith("HTTP/1.1 405 ")
 
 
+def http_request(connection: RawWebSocket) -> None:
+    """A request answered by aiohttp, which keeps the connection alive."""
+    connection.send(b"GET /channels HTTP/1.1\r\nHost: x\r\n\r\n")
+    head = connection.head()
+    assert head.startswith("HTTP/1.1 200 OK")
+    connection.body(int(head.split("Content-Length: ")[1].split("\r\n")[0]))
+
+
 def test_a_websocket_after_http_on_a_kept_alive_connection(
     server: RunningServer,
 ) -> None:
     with RawWebSocket(server.http_port) as ws:
-        ws.send(b"GET /channels HTTP/1.1\r\nHost: x\r\n\r\n")
-        head = ws.head()
-        assert head.startswith("HTTP/1.1 200 OK")
-        ws.body(int(head.split("Content-Length: ")[1].split("\r\n")[0]))
+        http_request(ws)
         assert ws.open() == (
             "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
             f"Connection: Upgrade\r\nSec-WebSocket-Accept: {ACCEPT}"
@@ -119,6 +124,17 @@ def test_a_websocket_after_http_on_a_kept_alive_connection(
         ws.send(frame(CLOSE, struct.pack("!H", 1000)))
         assert ws.close_frame()[0] == 1000
         assert ws.at_end()
+
+
+def test_frames_sent_with_a_websocket_request_on_a_kept_alive_connection(
+    server: RunningServer,
+) -> None:
+    # The name frame follows the request at once: aiohttp has read it already.
+    with RawWebSocket(server.http_port) as ws:
+        http_request(ws)
+        ws.send(upgrade_request() + frame(TEXT, b"eager"))
+        assert ws.head().startswith("HTTP/1.1 101 ")
+        assert ws.next_text() == '{"message" : "welcome eager"}'
 
 
 def test_aiohttp_client_reusing_its_connection(server: RunningServer) -> None:
