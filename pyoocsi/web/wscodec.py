@@ -102,7 +102,6 @@ class FrameReader:
 
     __slots__ = (
         "_buffer",
-        "_held",
         "_kind",
         "_need",
         "_parts",
@@ -117,8 +116,9 @@ class FrameReader:
         self._buffer: list[bytes] = []  # the unparsed rest of earlier reads
         self._need = 0  # bytes still missing from the frame begun in _buffer
         self._kind = 0  # TEXT or BINARY while a fragmented message is open
-        self._parts: list[bytes] = []
-        self._held = 0  # bytes in _parts
+        # The fragments so far, joined as they come: however many frames carry
+        # a message, it takes the memory of its bytes alone.
+        self._parts = bytearray()
         self._skip = 0  # bytes of a refused frame still to pass over
         self.closed = False  # a close frame arrived
         self.failed = False  # a Failure was returned
@@ -211,7 +211,7 @@ class FrameReader:
                 return PROTOCOL_ERROR, "continuation of nothing"
         elif self._kind:
             return PROTOCOL_ERROR, "new message inside a fragmented one"
-        if self._held + size > self._size:
+        if len(self._parts) + size > self._size:
             return TOO_BIG, f"message over {self._size} bytes"
         return None
 
@@ -229,15 +229,14 @@ class FrameReader:
             if final:
                 self._message(events, opcode, data)
             else:
-                self._kind, self._parts, self._held = opcode, [data], len(data)
+                self._kind, self._parts = opcode, bytearray(data)
         elif final:
-            self._parts.append(data)
-            kind, whole = self._kind, b"".join(self._parts)
-            self._kind, self._parts, self._held = 0, [], 0
+            self._parts += data
+            kind, whole = self._kind, bytes(self._parts)
+            self._kind, self._parts = 0, bytearray()
             self._message(events, kind, whole)
         else:
-            self._parts.append(data)
-            self._held += len(data)
+            self._parts += data
 
     def _message(self, events: list[Event], kind: int, data: bytes) -> None:
         if kind == BINARY:
@@ -267,7 +266,7 @@ class FrameReader:
 
     def _fail(self, events: list[Event], code: int, reason: str) -> None:
         self.failed = True
-        self._kind, self._parts, self._held = 0, [], 0
+        self._kind, self._parts = 0, bytearray()
         events.append(Failure(code, reason))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+import tracemalloc
 
 import pytest
 
@@ -148,3 +149,20 @@ def test_a_key_that_is_not_ascii_is_refused() -> None:
     for reply in replies:
         assert (reply.status, reply.accepted) == (400, False)
         assert reply.reason.startswith("invalid Sec-WebSocket-Key")
+
+
+def test_empty_fragments_take_no_memory() -> None:
+    # Each empty continuation frame is six bytes on the wire; a fragmented
+    # message may hold max_size bytes, whatever number of frames carried them.
+    reader = FrameReader(max_size=1000)
+    assert reader.feed(frame(TEXT, b"a", final=False)) == []
+    empty = frame(0, b"", final=False, mask=b"\x00\x00\x00\x00") * 10000
+    tracemalloc.start()
+    try:
+        for _ in range(5):
+            assert reader.feed(empty) == []
+        grown = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert grown < 100_000
+    assert reader.feed(frame(0, b"b")) == ["ab"]
