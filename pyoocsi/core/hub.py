@@ -49,11 +49,15 @@ logger = logging.getLogger("pyoocsi.server")
 
 RESERVED_NAMES = frozenset({"SERVER", "SELF", *META_CHANNELS})
 
-# A peer's wire form of a message and where to queue it: ``write(render(m))``
-# is what ``peer.deliver(m)`` would do. ``render`` caches on the message, so
-# subscribers sharing one render them once per fan-out.
-Write = Callable[[bytes], None]
-Sink = tuple[Callable[[Message], bytes], Write]
+# A peer the hub may feed directly: its wire form of a message (``render``,
+# which caches on the message, so subscribers sharing it render once per
+# fan-out), the list of bytes its writer drains, and ``wake``, which schedules
+# that writer. The hub appends to the list and calls ``wake`` only when the
+# list was empty, so a delivery costs no call; the writer must empty the list
+# every time it runs, and ``wake`` must not write at once.
+Render = Callable[[Message], bytes]
+Wake = Callable[[], None]
+Sink = tuple[Render, list[bytes], Wake]
 
 
 class SendRefusedError(Exception):
@@ -98,8 +102,8 @@ class Channel:
     # per message. The sink is None for views and for peers without one.
     _targets: list[tuple[str, Sink | None, Subscription]] | None = None
     # When every subscriber has a sink with the same render (the usual case):
-    # that render and each subscriber's (name, write).
-    _uniform: tuple[Callable[[Message], bytes], list[tuple[str, Write]]] | None = None
+    # that render and each subscriber's (name, queue, wake).
+    _uniform: tuple[Render, list[tuple[str, list[bytes], Wake]]] | None = None
 
     def add(self, subscription: Subscription) -> None:
         self.subscribers[subscription.client.name] = subscription
@@ -117,7 +121,7 @@ class Channel:
 
     def uniform(
         self,
-    ) -> tuple[Callable[[Message], bytes], list[tuple[str, Write]]] | None:
+    ) -> tuple[Render, list[tuple[str, list[bytes], Wake]]] | None:
         if self._targets is None:
             self._refresh()
         return self._uniform
@@ -128,11 +132,11 @@ class Channel:
             for name, sub in self.subscribers.items()
         ]
         sinks = [sink for _name, sink, _sub in targets if sink is not None]
-        renders = {render for render, _write in sinks}
+        renders = {sink[0] for sink in sinks}
         self._uniform = None
         if len(sinks) == len(targets) and len(renders) == 1:
-            writes = [(name, sink[1]) for name, sink, _sub in targets if sink]
-            self._uniform = (renders.pop(), writes)
+            queues = [(name, sink[1], sink[2]) for name, sink, _sub in targets if sink]
+            self._uniform = (renders.pop(), queues)
         return targets
 
 
@@ -663,7 +667,10 @@ class Hub:
             if sink is None:
                 entry.peer.deliver(message)
             else:
-                sink[1](sink[0](message))
+                render, queue, wake = sink
+                if not queue:
+                    wake()
+                queue.append(render(message))
             delivered = 1
             if receivers is not None:
                 receivers.append(name)
@@ -704,7 +711,7 @@ class Hub:
         # and subscribers with a sink get those bytes without a call to deliver.
         sender = message.sender
         count = 0
-        render: Callable[[Message], bytes] | None = None
+        render: Render | None = None
         rendered = b""
         for name, sink, subscription in targets:
             if name == sender:
@@ -713,7 +720,10 @@ class Hub:
                 if sink[0] is not render:
                     render = sink[0]
                     rendered = render(message)
-                sink[1](rendered)
+                queue = sink[1]
+                if not queue:
+                    sink[2]()
+                queue.append(rendered)
             else:
                 view = subscription.view
                 copy = message if view is None else view(message)
@@ -760,12 +770,16 @@ class Hub:
             self.depart(name, Departure.SHUTDOWN)
 
 
-def _write_all(line: bytes, writes: list[tuple[str, Write]], sender: str) -> int:
+def _write_all(
+    line: bytes, queues: list[tuple[str, list[bytes], Wake]], sender: str
+) -> int:
     """One rendering to every subscriber but the sender: the usual fan-out."""
     count = 0
-    for name, write in writes:
+    for name, queue, wake in queues:
         if name != sender:
-            write(line)
+            if not queue:
+                wake()
+            queue.append(line)
             count += 1
     return count
 

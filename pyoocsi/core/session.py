@@ -37,10 +37,20 @@ logger = logging.getLogger("pyoocsi.tcp")
 
 
 class Transport(Protocol):
-    """The I/O side of a session, supplied by an adapter."""
+    """The I/O side of a session, supplied by an adapter.
+
+    ``write`` appends to ``queue``; the hub may append to it directly and call
+    ``wake`` when it was empty (see :data:`pyoocsi.core.hub.Sink`).
+    """
+
+    queue: list[bytes]
 
     def write(self, data: bytes) -> None:
         """Queue bytes; the adapter writes them soon, in order."""
+        ...
+
+    def wake(self) -> None:
+        """Schedule the writer of ``queue`` (never write at once)."""
         ...
 
     def flush(self) -> None:
@@ -223,10 +233,11 @@ class LineSession:
     def admit(self, handshake: Handshake) -> None:
         self.state = State.OPEN
         self.client = self.hub.clients[handshake.name]
+        transport = self.transport
         if self.dialect is Dialect.JSON:
-            self.client.sink = (Message.json_line, self.transport.write)
+            self.client.sink = (Message.json_line, transport.queue, transport.wake)
         elif self.dialect is Dialect.PD:
-            self.client.sink = (Message.pd_line, self.transport.write)
+            self.client.sink = (Message.pd_line, transport.queue, transport.wake)
         # The welcome goes out as its own segment: the oocsi Python client reads
         # it with one recv() and would lose anything that follows in the same one.
         self.transport.write(welcome_line(handshake))

@@ -53,7 +53,7 @@ class TcpConnection(asyncio.Protocol):
         self._hub = hub
         self._flusher = flusher
         self._live = live
-        self._out: list[bytes] = []
+        self.queue: list[bytes] = []
         self._queued = False
         self._closing = False
         self._transport: asyncio.Transport | None = None
@@ -85,7 +85,7 @@ class TcpConnection(asyncio.Protocol):
         self._live.discard(self)
         if self._timer is not None:
             self._timer.cancel()
-        self._out.clear()
+        self.queue.clear()
         self._closing = True
         if self.session is not None:
             self.session.connection_lost()
@@ -93,11 +93,15 @@ class TcpConnection(asyncio.Protocol):
     # Transport for the session ----------------------------------------------
 
     def write(self, data: bytes) -> None:
-        # Called once per delivery: a flag, not a transport call. A transport
-        # that closed under us is noticed by flush(), which drops the queue.
+        # A flag, not a transport call: a transport that closed under us is
+        # noticed by flush(), which drops the queue. The hub appends messages
+        # to the queue itself and calls wake() (see pyoocsi.core.hub.Sink).
         if self._closing:
             return
-        self._out.append(data)
+        self.queue.append(data)
+        self.wake()
+
+    def wake(self) -> None:
         if not self._queued:
             self._queued = True
             self._flusher.mark(self)
@@ -106,10 +110,10 @@ class TcpConnection(asyncio.Protocol):
         self._queued = False
         transport = self._transport
         if transport is None or transport.is_closing():
-            self._out.clear()
+            self.queue.clear()
             return
-        if self._out:
-            out = self._out
+        if self.queue:
+            out = self.queue
             transport.write(out[0] if len(out) == 1 else b"".join(out))
             out.clear()
         if self._closing:
@@ -127,7 +131,7 @@ class TcpConnection(asyncio.Protocol):
 
     def abort(self) -> None:
         self._closing = True
-        self._out.clear()
+        self.queue.clear()
         if self._transport is not None:
             self._transport.abort()
 

@@ -46,10 +46,21 @@ _PING = wire("ping")
 
 
 class Outlet(Protocol):
-    """The I/O side of a websocket session, supplied by the adapter."""
+    """The I/O side of a websocket session, supplied by the adapter.
+
+    ``send`` appends to ``queue``; the hub may append whole frames to it
+    directly and call ``wake`` when it was empty (see
+    :data:`pyoocsi.core.hub.Sink`).
+    """
+
+    queue: list[bytes]
 
     def send(self, frame: bytes) -> None:
         """Queue a whole frame, as on the wire; the adapter sends them in order."""
+        ...
+
+    def wake(self) -> None:
+        """Schedule the writer of ``queue`` (never write at once)."""
         ...
 
     def close(self) -> None:
@@ -156,7 +167,7 @@ class WebSocketSession:
     def admit(self, handshake: Handshake) -> None:
         self.state = State.OPEN
         self.client = self.hub.clients[handshake.name]
-        self.client.sink = (_message_frame, self.outlet.send)
+        self.client.sink = (_message_frame, self.outlet.queue, self.outlet.wake)
         self.outlet.send(wire(welcome_frame(handshake.token)))
         held, self._held = self._held, []
         for text in held:

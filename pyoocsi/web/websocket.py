@@ -97,13 +97,13 @@ class WebSocketConnection(asyncio.Protocol):
         "_closing",
         "_done",
         "_hub",
-        "_out",
         "_queued",
         "_reader",
         "_rest",
         "_sockets",
         "_timer",
         "_transport",
+        "queue",
         "session",
     )
 
@@ -115,7 +115,7 @@ class WebSocketConnection(asyncio.Protocol):
         self._hub = hub
         self._transport = transport
         self._reader = FrameReader(hub.settings.max_line)
-        self._out: list[bytes] = []
+        self.queue: list[bytes] = []
         self._rest = b""  # a big read, handled from _at on in later loop turns
         self._at = 0
         self._queued = False
@@ -183,7 +183,7 @@ class WebSocketConnection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._done = self._closing = self._close_sent = True
-        self._out.clear()
+        self.queue.clear()
         self._stop_timer()
         self.session.connection_lost()
         self._sockets.gone(self)
@@ -198,25 +198,29 @@ class WebSocketConnection(asyncio.Protocol):
         if self._closing:
             return
         self._closing = True
-        self._out.append(close_frame(code, reason))
+        self.queue.append(close_frame(code, reason))
         self._flush()
 
     def abort(self) -> None:
         self._closing = self._close_sent = self._done = True
-        self._out.clear()
+        self.queue.clear()
         self._transport.abort()
 
     # writing ------------------------------------------------------------------
 
     def _queue(self, frame: bytes) -> None:
-        self._out.append(frame)
+        self.queue.append(frame)
+        self.wake()
+
+    def wake(self) -> None:
+        """Schedule the writer; the hub appends frames to ``queue`` and calls this."""
         if not self._queued:
             self._queued = True
             asyncio.get_running_loop().call_soon(self._flush)
 
     def _flush(self) -> None:
         self._queued = False
-        out = self._out
+        out = self.queue
         transport = self._transport
         if self._close_sent or transport.is_closing():
             out.clear()

@@ -75,9 +75,14 @@ def test_parse_object_keeps_every_digit(text: str, data: dict[str, object]) -> N
 class Recorder:
     def __init__(self) -> None:
         self.out: list[bytes] = []
+        self.queue = self.out  # what the hub appends to goes out in order
+        self.wakes = 0
 
     def write(self, data: bytes) -> None:
         self.out.append(data)
+
+    def wake(self) -> None:
+        self.wakes += 1
 
     def flush(self) -> None:
         return None
@@ -239,3 +244,23 @@ def test_fan_out_follows_every_change_of_subscribers() -> None:
     assert first_out.out == [line.encode() for line in sent[1:4]] + [b"bye\n"]
     assert pd_out.out == [b"ch timestamp=5 sender=a n=2 ;\n"]
     assert second_out.out == [line.encode() for line in sent[3:5]]
+
+
+def test_a_queue_filled_by_the_hub_wakes_its_writer_once_per_emptying() -> None:
+    hub = Hub(Settings(meta_channels=False), time.monotonic, lambda: 5)
+    sender, _ = session(hub, "a(JSON)")
+    _subscriber, on_channel = session(hub, "s(JSON)")
+    _subscriber.data_received(b"subscribe ch\n")
+    _direct, direct = session(hub, "d(JSON)")
+    for recorder in (on_channel, direct):
+        recorder.out.clear()
+        recorder.wakes = 0
+    burst = b'sendraw ch {"n":1}\nsendraw d {"n":1}\n' * 3
+    sender.data_received(burst)
+    assert (len(on_channel.out), on_channel.wakes) == (3, 1)
+    assert (len(direct.out), direct.wakes) == (3, 1)
+    on_channel.out.clear()  # the writer ran
+    direct.out.clear()
+    sender.data_received(burst)
+    assert (len(on_channel.out), on_channel.wakes) == (3, 2)
+    assert (len(direct.out), direct.wakes) == (3, 2)

@@ -56,12 +56,15 @@ class FakeTransport:
     """Collects what a session writes; remembers how it was closed."""
 
     def __init__(self) -> None:
-        self.out = bytearray()
+        self.queue: list[bytes] = []
         self.closed = False
         self.aborted = False
 
     def write(self, data: bytes) -> None:
-        self.out += data
+        self.queue.append(data)
+
+    def wake(self) -> None:
+        pass
 
     def flush(self) -> None:
         pass
@@ -73,7 +76,7 @@ class FakeTransport:
         self.aborted = True
 
     def lines(self) -> list[bytes]:
-        return bytes(self.out).split(b"\n")[:-1]
+        return b"".join(self.queue).split(b"\n")[:-1]
 
 
 class Clock:
@@ -144,7 +147,7 @@ def test_session_handles_good_lines_among_garbage(
 ) -> None:
     hub, _ = make_hub()
     _, sub_out = session(hub, "sub")
-    sub_out.out.clear()
+    sub_out.queue.clear()
     sub = hub.clients["sub"]
     hub.subscribe(sub, "chan")
     sender, sender_out = session(hub, "sender")

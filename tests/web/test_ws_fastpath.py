@@ -223,9 +223,13 @@ def test_stalled_websocket_is_cut_past_max_pending_without_slowing_others(
 class Outbox:
     def __init__(self) -> None:
         self.frames: list[bytes] = []
+        self.queue = self.frames
 
     def send(self, frame: bytes) -> None:
         self.frames.append(frame)
+
+    def wake(self) -> None:
+        return None
 
     def close(self) -> None:
         return None
