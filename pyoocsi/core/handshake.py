@@ -25,6 +25,7 @@ __all__ = [
     "Handshake",
     "HandshakeRefusedError",
     "error_line",
+    "has_control",
     "parse_handshake",
     "resolve_placeholders",
     "welcome_line",
@@ -68,6 +69,14 @@ class Handshake:
     token: str  # name[:password] as the client sent it, for the welcome
 
 
+def has_control(text: str) -> bool:
+    """Whether text holds an ASCII control character (``\\x00``-``\\x1f``, DEL).
+
+    No name may: it would split or garble the line replies that list names.
+    """
+    return any(ch < " " or ch == "\x7f" for ch in text)
+
+
 def parse_handshake(line: str) -> Handshake:
     """Check and normalise a trimmed handshake line, or raise HandshakeRefusedError."""
     if not line:
@@ -91,7 +100,7 @@ def parse_handshake(line: str) -> Handshake:
     name, sep, password = token.partition(":")
     if not name:
         raise HandshakeRefusedError("empty name")
-    if any(ch < " " or ch == "\x7f" for ch in token):
+    if has_control(token):
         raise HandshakeRefusedError("name cannot contain control characters")
     # Such names could never be addressed: brackets make a function
     # subscription, and presence(X) is a presence subscription.

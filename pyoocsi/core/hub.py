@@ -10,6 +10,9 @@ Rules:
   receiving every message of a sender in order; a channel exists from its first
   subscriber to its last.
 - Unknown recipients and refused payloads are dropped, logged and counted.
+- A subscription holding an ASCII control character is refused with an
+  ``error (...)`` reply, and a retained message creates no such channel: the
+  name would split the line replies that list channels.
 - ``chan[filter(...);transform(...)]`` subscribes to ``chan`` through a view of
   its own (see :mod:`pyoocsi.functions`); an invalid spec is logged and ignored.
 - A message with ``_DELAY`` or ``_SCHEDULE`` is held by the scheduler and routed
@@ -32,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyoocsi.core.encoding import PayloadError, parse_payload
-from pyoocsi.core.handshake import Handshake, resolve_placeholders
+from pyoocsi.core.handshake import Handshake, has_control, resolve_placeholders
 from pyoocsi.core.message import Message
 from pyoocsi.core.meta import EVENTS, META_CHANNELS, MetaChannels
 from pyoocsi.core.peer import Departure, Peer
@@ -375,6 +378,14 @@ class Hub:
     def subscribe(self, client: Client, spec: str) -> None:
         """``subscribe SPEC``: a channel, ``name:password``, or ``presence(X)``."""
         spec = spec.strip()
+        if has_control(spec):
+            logger.warning(
+                "%s: subscription with control characters ignored", client.name
+            )
+            client.peer.reply(
+                "error (a channel name cannot contain control characters)"
+            )
+            return
         target = presence_target(spec)
         if target is not None:
             client.tracking[target] = None
@@ -646,7 +657,13 @@ class Hub:
 
     def _retaining_channel(self, name: str, password: str | None) -> Channel | None:
         """The channel a retained message to a free name creates, if it may."""
-        if not name or name in RESERVED_NAMES or "[" in name or "(" in name:
+        if (
+            not name
+            or name in RESERVED_NAMES
+            or "[" in name
+            or "(" in name
+            or has_control(name)
+        ):
             return None
         return self._new_channel(name, password)
 

@@ -2,10 +2,10 @@
 
 Rules:
 - The first frame from a client is its name. It is trimmed; a name that is
-  empty, longer than 200 characters, not ASCII or holding whitespace is
-  replaced by ``webclient_####`` (as the reference does), then one leading and
-  one trailing ``/`` are dropped. ``name:password`` asks for a private client
-  and is checked like a TCP handshake.
+  empty, longer than 200 characters, not ASCII or holding whitespace or a
+  control character is replaced by ``webclient_####`` (as the reference does),
+  then one leading and one trailing ``/`` are dropped. ``name:password`` asks
+  for a private client and is checked like a TCP handshake.
 - Later frames are read by prefix, first match wins (``_TABLE``): ``sendjson``,
   ``subscribe``, ``unsubscribe``; any other frame is a pong.
 - A message frame is ``{"recipient","timestamp","sender","data"}`` in that
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import orjson
 
 from pyoocsi.core.commands import trim
-from pyoocsi.core.handshake import MAX_HANDSHAKE, Dialect, Handshake
+from pyoocsi.core.handshake import MAX_HANDSHAKE, Dialect, Handshake, has_control
 from pyoocsi.core.message import Message
 
 __all__ = [
@@ -97,6 +97,7 @@ def name_handshake(frame: str) -> Handshake:
         or len(name) > MAX_HANDSHAKE
         or not name.isascii()
         or any(ch.isspace() for ch in name)
+        or has_control(name)
     ):
         name = FALLBACK_NAME
     token = name.removeprefix("/").removesuffix("/")

@@ -283,3 +283,15 @@ def test_nesting_deeper_than_100_levels_is_refused(connect: Connect) -> None:
     assert sender.text() == "error (invalid JSON: nested deeper than 100 levels)"
     sender.send('sendraw deep_r {"a":' + "[" * 99 + "]" * 99 + "}\n")
     assert receiver.line().startswith(b'{"a":[[[')
+
+
+def test_channel_names_with_control_characters_are_refused(connect: Connect) -> None:
+    a = connect("ctl(JSON)")
+    a.send(
+        b"subscribe evil\x00bye\nsubscribe bell\x07[filter(x>1)]\n"
+        b"subscribe presence(ring\x1b)\n"
+        b'sendraw dele\x7fte {"_RETAIN":60,"v":1}\nchannels\n'
+    )
+    refusal = "error (a channel name cannot contain control characters)"
+    assert [a.text(), a.text(), a.text()] == [refusal] * 3
+    assert a.text() == "ctl"  # no channel was made, by a subscription or retained

@@ -58,6 +58,14 @@ def test_name_rules(oocsi_server: RunningServer) -> None:
             assert await d.login("OOCSI_events") == (
                 '{"message" : "ERROR: client OOCSI_events exists already"}'
             )
+        async with WsClient(oocsi_server.http_port) as e:
+            welcome = await e.login("nul\x00name")
+            assert welcome.startswith('{"message" : "welcome webclient_')
+            await e.send("subscribe evil\nbye")
+            assert await e.frame() == (
+                "error (a channel name cannot contain control characters)"
+            )
+            assert "evil" not in hub(oocsi_server).names
 
     run(scenario())
 
