@@ -46,9 +46,12 @@ TOO_BIG = 1009
 
 _U16 = struct.Struct("!H")
 _U64 = struct.Struct("!Q")
-# Codes a close frame may carry (RFC 6455, section 7.4): the defined ones that
-# an endpoint may send, and the ranges for libraries and applications.
-_SENDABLE = frozenset((1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011))
+# Codes a close frame may carry (RFC 6455, section 7.4, and the codes IANA
+# registered since: 1012 to 1014): the defined ones that an endpoint may send,
+# and the ranges for libraries and applications.
+_SENDABLE = frozenset(
+    (1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014)
+)
 _SENDABLE_FROM = 3000
 _SENDABLE_BELOW = 5000
 

@@ -166,3 +166,17 @@ def test_empty_fragments_take_no_memory() -> None:
         tracemalloc.stop()
     assert grown < 100_000
     assert reader.feed(frame(0, b"b")) == ["ab"]
+
+
+@pytest.mark.parametrize("code", [1012, 1013, 1014, 3000, 4999])
+def test_registered_and_application_close_codes_are_accepted(code: int) -> None:
+    reader = FrameReader(1000)
+    assert reader.feed(frame(CLOSE, struct.pack("!H", code))) == [
+        CloseReceived(code, "")
+    ]
+
+
+@pytest.mark.parametrize("code", [999, 1004, 1005, 1006, 1015, 2999, 5000])
+def test_reserved_close_codes_fail_the_connection(code: int) -> None:
+    events = FrameReader(1000).feed(frame(CLOSE, struct.pack("!H", code)))
+    assert [type(event) for event in events] == [Failure]
