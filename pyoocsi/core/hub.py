@@ -516,7 +516,7 @@ class Hub:
         request (HTTP).
         """
         now = self.wall_ms()
-        if "_DELAY" not in data and "_SCHEDULE" not in data:
+        if "_DELAY" not in data and "_SCHEDULE" not in data:  # the usual message
             return self.route(Message(sender, recipient, now, data))
         try:
             due = due_time(data, now)
@@ -553,10 +553,7 @@ class Hub:
             self.refuse_send(client.name, recipient, str(exc), counted=False)
             return
         try:
-            if "_DELAY" in data or "_SCHEDULE" in data:
-                self.publish(client.name, recipient, data)
-            else:  # the usual message: straight to routing
-                self.route(Message(client.name, recipient, self.wall_ms(), data))
+            self.publish(client.name, recipient, data)
         except Exception:
             logger.exception("message from %s to %s failed", client.name, recipient)
             client.peer.reply("error (the server failed to route this message)")
