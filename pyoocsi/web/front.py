@@ -146,10 +146,7 @@ class Front(asyncio.Protocol):
             logger.warning("websocket from %s refused: %s", address, reply.reason)
             transport.close()
             return
-        connection = WebSocketConnection(self._entrance.sockets, transport, address)
-        transport.set_protocol(connection)
-        if rest:
-            connection.data_received(rest)
+        WebSocketConnection.take_over(self._entrance.sockets, transport, address, rest)
 
 
 async def late_upgrade(request: web.Request) -> web.StreamResponse:
@@ -178,8 +175,5 @@ async def late_upgrade(request: web.Request) -> web.StreamResponse:
     protocol.transport = None
     protocol.connection_lost(None)
     sockets = request.app[SOCKETS]
-    connection = WebSocketConnection(sockets, transport, request.remote or "?")
-    transport.set_protocol(connection)
-    if rest:
-        connection.data_received(rest)
+    WebSocketConnection.take_over(sockets, transport, request.remote or "?", rest)
     return web.Response()

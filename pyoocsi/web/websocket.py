@@ -130,6 +130,21 @@ class WebSocketConnection(asyncio.Protocol):
         sockets.opened(self)
         logger.debug("websocket connection from %s", address)
 
+    @classmethod
+    def take_over(
+        cls,
+        sockets: WebSockets,
+        transport: asyncio.Transport,
+        address: str,
+        rest: bytes,
+    ) -> WebSocketConnection:
+        """Make an upgraded connection a websocket; ``rest`` followed its head."""
+        connection = cls(sockets, transport, address)
+        transport.set_protocol(connection)
+        if rest:
+            connection.data_received(rest)
+        return connection
+
     # Protocol: what the transport calls ---------------------------------------
 
     def data_received(self, data: bytes) -> None:
