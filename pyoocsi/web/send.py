@@ -105,6 +105,25 @@ def _render_refusal(data: dict[str, Any]) -> str | None:
     return None
 
 
+def _publish(
+    request: web.Request, sender: str, channel: str, data: dict[str, Any]
+) -> web.Response | None:
+    """Publish an HTTP send to an existing channel; the error answer, or None."""
+    hub = request.app[HUB]
+    refusal = hub.send_refusal(channel)
+    if refusal is not None:
+        return _error(403, refusal)
+    refusal = _render_refusal(data)
+    if refusal is not None:
+        return _error(400, refusal)
+    try:
+        hub.publish(sender, channel, data, strict=True)
+    except SendRefusedError as exc:
+        return _error(400, str(exc))
+    request.app[STATE].http_sends += 1
+    return None
+
+
 def _origin_refused(request: web.Request) -> bool:
     allowed = request.app[SETTINGS].allowed_origins
     origin = request.headers.get("Origin")
@@ -152,19 +171,11 @@ async def post_send(request: web.Request) -> web.Response:
         return _error(401, "different client with same name exists")
     if not _exists(hub, channel):
         return _error(404, "channel not registered")
-    refusal = hub.send_refusal(channel)
-    if refusal is not None:
-        return _error(403, refusal)
     user = _user_id(request)
     fields["userId"] = user
-    refusal = _render_refusal(fields)
-    if refusal is not None:
-        return _error(400, refusal)
-    try:
-        hub.publish(sender, channel, fields, strict=True)
-    except SendRefusedError as exc:
-        return _error(400, str(exc))
-    request.app[STATE].http_sends += 1
+    failed = _publish(request, sender, channel, fields)
+    if failed is not None:
+        return failed
     logger.info("HTTP send from %s to %s", sender, channel)
     return _with_cookie(
         request, web.Response(text=f"Message delivered to {channel}"), user
@@ -179,9 +190,6 @@ def _get_send(extra: bool, page: bool) -> Any:
             return _error(400, "channel missing")
         if not _exists(hub, channel):
             return _error(404, "channel not found")
-        refusal = hub.send_refusal(channel)
-        if refusal is not None:
-            return _error(403, refusal)
         user = _user_id(request)
         data: dict[str, Any] = {
             "parameter": request.match_info["data"],
@@ -190,14 +198,9 @@ def _get_send(extra: bool, page: bool) -> Any:
         if extra:
             for header in ("User-Agent", "Referer", "Origin"):
                 data[header] = request.headers.get(header, "")
-        refusal = _render_refusal(data)
-        if refusal is not None:
-            return _error(400, refusal)
-        try:
-            hub.publish(WEB_SENDER, channel, data, strict=True)
-        except SendRefusedError as exc:
-            return _error(400, str(exc))
-        request.app[STATE].http_sends += 1
+        failed = _publish(request, WEB_SENDER, channel, data)
+        if failed is not None:
+            return failed
         if page:
             response = web.Response(text=CLOSE_PAGE, content_type="text/html")
         else:
