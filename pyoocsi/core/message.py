@@ -26,7 +26,7 @@ class Message:
     recipient: str
     timestamp: int
     data: dict[str, Any]
-    _data: bytes | None = field(default=None, repr=False)
+    _data_json: bytes | None = field(default=None, repr=False)
     _json: bytes | None = field(default=None, repr=False)
     _pd: bytes | None = field(default=None, repr=False)
     _rendered: dict[Callable[[Message], bytes], bytes] | None = field(
@@ -35,9 +35,9 @@ class Message:
 
     def data_json(self) -> bytes:
         """The data as JSON lines carry it (see :func:`render_data`)."""
-        if self._data is None:
-            self._data = render_data(self.data)
-        return self._data
+        if self._data_json is None:
+            self._data_json = render_data(self.data)
+        return self._data_json
 
     def json_line(self) -> bytes:
         """The line for JSON clients, with its ``\\n``."""
