@@ -37,7 +37,7 @@ __all__ = [
     "java_float",
     "line_of",
     "parse_object",
-    "parse_payload",
+    "read_payload",
     "render_data",
     "render_json",
     "render_pd",
@@ -102,6 +102,11 @@ def parse_object(text: str) -> dict[str, Any]:
     Objects nested deeper than :data:`MAX_DEPTH` are refused too: writing them
     out again (orjson, or the exact writer) would fail for every receiver.
     """
+    return _load(text)[0]
+
+
+def _load(text: str) -> tuple[dict[str, Any], bool]:
+    """:func:`parse_object`, and whether the object is flat and plain."""
     try:
         loaded = orjson.loads(text)
     except orjson.JSONDecodeError:
@@ -113,7 +118,7 @@ def parse_object(text: str) -> dict[str, Any]:
         if isinstance(loaded, dict) and _PLAIN_TYPES.issuperset(
             map(type, loaded.values())
         ):
-            return loaded
+            return loaded, True
         if _LONG_DIGITS.search(text):
             value = _parse_exact(text)
         elif isinstance(loaded, dict):
@@ -123,7 +128,7 @@ def parse_object(text: str) -> dict[str, Any]:
     # Counting brackets is cheap; only a text that could be too deep is walked.
     if text.count("{") + text.count("[") > MAX_DEPTH and _depth(value) > MAX_DEPTH:
         raise PayloadError(f"invalid JSON: nested deeper than {MAX_DEPTH} levels")
-    return value
+    return value, False
 
 
 def _depth(value: Any) -> int:
@@ -175,16 +180,21 @@ def _encodable(value: Any) -> bool:
     return True
 
 
-def parse_payload(payload: str, raw: bool = True) -> dict[str, Any]:
-    """Turn the payload of ``sendraw``/``send`` into message data.
+def read_payload(payload: str) -> tuple[dict[str, Any], bytes | None]:
+    """Turn the payload of ``sendraw``/``send``/``sendjson`` into message data.
 
     A payload starting with ``{`` must be a JSON object; any other text becomes
-    ``{"data": text}``, spaces kept.
+    ``{"data": text}``, spaces kept. Both commands read payloads this way (see
+    docs/decisions.md).
+
+    Returns the data and, for the usual message, its JSON as :func:`render_data`
+    writes it (None otherwise): the parse has just looked at every value's type,
+    and a message is nearly always delivered, so it is written at once.
     """
-    del raw  # both commands read payloads the same way (see docs/decisions.md)
-    if payload.startswith("{"):
-        return parse_object(payload)
-    return {"data": payload}
+    if not payload.startswith("{"):
+        return {"data": payload}, None
+    data, plain = _load(payload)
+    return data, _render_flat(data) if plain else None
 
 
 def java_double(value: float) -> str:
@@ -256,17 +266,10 @@ def render_data(data: dict[str, Any]) -> bytes:
     left out (the envelope replaces them).
     """
     plain = _PLAIN_TYPES.issuperset(map(type, data.values()))
-    if plain and _ENVELOPE.isdisjoint(data):
-        # The usual message, flat and plain: orjson sorts its keys, and there is
-        # no nested object whose order sorting would change.
-        try:
-            flat = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
-        except TypeError:  # an integer beyond 64 bits
-            pass
-        else:
-            # orjson sorts by code point; UTF-16 order differs only past U+FFFF
-            if flat.isascii() or "".join(data).isascii():
-                return flat
+    if plain:
+        flat = _render_flat(data)
+        if flat is not None:
+            return flat
     body = dict(_sorted_items(data))
     try:
         text = orjson.dumps(body)
@@ -275,6 +278,22 @@ def render_data(data: dict[str, Any]) -> bytes:
     if not text or (not plain and _JAVA_DIFFERS.search(text)):
         text = _exact_json(body).encode()
     return text
+
+
+def _render_flat(data: dict[str, Any]) -> bytes | None:
+    """:func:`render_data` of flat, plain data in one orjson call, when it can be."""
+    if not _ENVELOPE.isdisjoint(data):
+        return None
+    # Flat and plain: orjson sorts its keys, and there is no nested object whose
+    # order sorting would change.
+    try:
+        flat = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # an integer beyond 64 bits
+        return None
+    # orjson sorts by code point; UTF-16 order differs only past U+FFFF
+    if flat.isascii() or "".join(data).isascii():
+        return flat
+    return None
 
 
 def line_of(data_json: bytes, recipient: str, timestamp: int, sender: str) -> bytes:

@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyoocsi.core.encoding import PayloadError, parse_payload
+from pyoocsi.core.encoding import PayloadError, read_payload
 from pyoocsi.core.handshake import Handshake, has_control, resolve_placeholders
 from pyoocsi.core.message import Message
 from pyoocsi.core.meta import EVENTS, META_CHANNELS, MetaChannels
@@ -540,23 +540,37 @@ class Hub:
         raise SendRefusedError(reason)
 
     def publish_text(self, client: Client, recipient: str, payload: str) -> None:
-        """``sendraw`` (TCP) and ``sendjson`` (websocket): parse, then publish.
+        """``sendraw`` (TCP) and ``sendjson`` (websocket): parse, then publish."""
+        self.publish_texts(client, [(recipient, payload)])
 
-        A payload that is not valid JSON, or any refusal, is answered to the
+    def publish_texts(self, client: Client, sends: list[tuple[str, str]]) -> None:
+        """Several ``(recipient, payload)`` sends of one read, in order.
+
+        Each is :meth:`publish` of the parsed payload. They arrived together, so
+        they share one clock reading, and the usual message (no delay) goes
+        straight to routing with the data JSON the parse already wrote. A
+        payload that is not valid JSON, or any refusal, is answered to the
         client; so is a defect while routing (logged with its traceback), so
         that it costs nobody their connection.
         """
-        try:
-            data = parse_payload(payload)
-        except PayloadError as exc:
-            self.stats.refused_payloads += 1
-            self.refuse_send(client.name, recipient, str(exc), counted=False)
-            return
-        try:
-            self.publish(client.name, recipient, data)
-        except Exception:
-            logger.exception("message from %s to %s failed", client.name, recipient)
-            client.peer.reply("error (the server failed to route this message)")
+        now = self.wall_ms()
+        sender = client.name
+        for recipient, payload in sends:
+            try:
+                data, data_json = read_payload(payload)
+            except PayloadError as exc:
+                self.stats.refused_payloads += 1
+                self.refuse_send(sender, recipient, str(exc), counted=False)
+                continue
+            try:
+                if "_DELAY" in data or "_SCHEDULE" in data:
+                    self.publish(sender, recipient, data)
+                else:
+                    message = Message(sender, recipient, now, data, data_json)
+                    self.route(message)
+            except Exception:
+                logger.exception("message from %s to %s failed", sender, recipient)
+                client.peer.reply("error (the server failed to route this message)")
 
     def refuse_send(
         self, sender: str, recipient: str, reason: str, counted: bool = True

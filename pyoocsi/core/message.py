@@ -19,7 +19,9 @@ class Message:
     ``presence(x)``, or a function subscription's exact bracket text) and is what
     receivers see. The rendered lines are cached: a channel with a thousand
     subscribers renders each dialect once. Adapters with a wire form of their own
-    cache it the same way with :meth:`rendered`.
+    cache it the same way with :meth:`rendered`. A parser that has already
+    written the data's JSON (:func:`~pyoocsi.core.encoding.read_payload`) passes
+    it fifth; it must be what :func:`render_data` would return.
     """
 
     sender: str

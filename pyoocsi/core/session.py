@@ -121,13 +121,15 @@ class LineSession:
         if client is not None:
             self.hub.seen(client)  # one call for the whole read
         # Most lines are messages, and no row before ``sendraw`` in the command
-        # table can match one: they skip the table. ``fast`` says whether they
-        # may, and changes only when a line goes through the table.
+        # table can match one: they skip the table, and a run of them goes to
+        # the hub in one call. ``fast`` says whether they may, and changes only
+        # when a line goes through the table.
         fast = client is not None and self.dialect is not Dialect.PD
-        publish = self.hub.publish_text
+        sends: list[tuple[str, str]] = []
         max_line = self._max_line
         for raw in lines:
             if len(raw) > max_line:
+                self._publish(sends)
                 self._line_too_long()
                 return
             line = raw.decode("utf-8", "replace")
@@ -136,14 +138,21 @@ class LineSession:
             if fast and line.startswith("sendraw "):
                 parts = line.split(" ", 2)
                 if len(parts) == 3 and parts[1] and parts[2]:
-                    assert client is not None
-                    publish(client, parts[1], parts[2])
+                    sends.append((parts[1], parts[2]))
                     continue
+            if sends:
+                self._publish(sends)
+                sends = []
             self._line(line)
             if self.closed:
                 return
             client = self.client if self.state is State.OPEN else None
             fast = client is not None and self.dialect is not Dialect.PD
+        self._publish(sends)
+
+    def _publish(self, sends: list[tuple[str, str]]) -> None:
+        if sends and self.client is not None:  # sends come only from an open client
+            self.hub.publish_texts(self.client, sends)
 
     def _line(self, line: str) -> None:
         if self.state is State.OPEN:

@@ -7,14 +7,23 @@ side, and check a burst arrives whole and in order.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 
+import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pyoocsi.core.encoding import _exact_json, _sorted_items, parse_object, render_json
+from pyoocsi.core.encoding import (
+    _exact_json,
+    _sorted_items,
+    parse_object,
+    read_payload,
+    render_data,
+    render_json,
+)
 from pyoocsi.core.hub import Hub
 from pyoocsi.core.session import LineSession
 from pyoocsi.core.settings import Settings
@@ -264,3 +273,53 @@ def test_a_queue_filled_by_the_hub_wakes_its_writer_once_per_emptying() -> None:
     sender.data_received(burst)
     assert (len(on_channel.out), on_channel.wakes) == (3, 2)
     assert (len(direct.out), direct.wakes) == (3, 2)
+
+
+def test_runs_of_sends_keep_their_place_among_other_commands() -> None:
+    hub = Hub(Settings(meta_channels=False, max_line=64), time.monotonic, lambda: 5)
+    sender, sent = session(hub, "a(JSON)")
+    _receiver, got = session(hub, "b(JSON)")
+    sender.data_received(
+        b"sendraw b {broken1\nsendraw b {broken2\nping\nsendraw b {broken3\n"
+        b'clients\nsendraw b {"n":1}\n'
+    )
+    replies = [line.split(b" ", 1)[0] for line in sent.out]
+    assert replies == [b"error", b"error", b".\n", b"error", b"a,b\n"]
+    assert got.out == [b'{"n":1,"recipient":"b","timestamp":5,"sender":"a"}\n']
+    got.out.clear()
+    sender.data_received(b'sendraw b {"n":2}\nsendraw b {"n":3}\n' + b"x" * 65 + b"\n")
+    assert got.out == [
+        b'{"n":2,"recipient":"b","timestamp":5,"sender":"a"}\n',
+        b'{"n":3,"recipient":"b","timestamp":5,"sender":"a"}\n',
+    ]
+    assert sent.out[-1].startswith(b"error (line longer than 64 bytes)")
+
+
+def test_the_messages_of_one_read_share_one_clock_reading() -> None:
+    readings = iter(range(100, 200))
+    hub = Hub(Settings(meta_channels=False), time.monotonic, lambda: next(readings))
+    sender, _ = session(hub, "a(JSON)")
+    _receiver, got = session(hub, "b(JSON)")
+    sender.data_received(b'sendraw b {"n":1}\nsendraw b {"n":2}\nsendraw b 3\n')
+    sender.data_received(b'sendraw b {"n":4}\n')
+    stamps = [orjson.loads(line)["timestamp"] for line in got.out]
+    assert len(set(stamps[:3])) == 1
+    assert stamps[3] > stamps[0]
+
+
+_payload_values = st.one_of(
+    _flat_values,
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.booleans(), max_size=3),
+)
+
+
+@given(st.dictionaries(_keys, _payload_values, max_size=8))
+def test_the_data_json_written_while_parsing_is_what_rendering_writes(
+    data: dict[str, object],
+) -> None:
+    texts = [json.dumps(data), json.dumps(data, ensure_ascii=False), "plain text"]
+    for text in texts:
+        parsed, data_json = read_payload(text)
+        assert data_json is None or data_json == render_data(parsed)

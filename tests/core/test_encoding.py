@@ -12,7 +12,7 @@ from pyoocsi.core.encoding import (
     java_double,
     java_float,
     parse_object,
-    parse_payload,
+    read_payload,
     render_json,
     render_pd,
 )
@@ -68,8 +68,8 @@ def test_parse_refuses_broken_objects(text: str) -> None:
 
 
 def test_text_payload_becomes_data() -> None:
-    assert parse_payload("  spaced text ") == {"data": "  spaced text "}
-    assert parse_payload("[1,2]") == {"data": "[1,2]"}
+    assert read_payload("  spaced text ") == ({"data": "  spaced text "}, None)
+    assert read_payload("[1,2]") == ({"data": "[1,2]"}, None)
 
 
 def test_render_json_order_and_numbers() -> None:
