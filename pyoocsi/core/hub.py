@@ -62,6 +62,11 @@ Render = Callable[[Message], bytes]
 Wake = Callable[[], None]
 Sink = tuple[Render, list[bytes], Wake]
 
+# Checks a private client's password and calls the answer with the verdict, at
+# once or later: a slow check (a key derivation) must not hold up the hub, so
+# the server runs it elsewhere and answers on the hub's thread.
+Authenticate = Callable[[str, str, Callable[[bool], None]], None]
+
 
 class SendRefusedError(Exception):
     """A message the hub does not accept; the text says why."""
@@ -187,10 +192,11 @@ class Hub:
             self._member_names,
             settings.presence_style,
         )
-        # private client names: ``authenticate(name, password)`` checks one, and
+        # private client names: ``authenticate`` checks one, and
         # ``protected(name)`` says whether a name needs a password at all
-        self.authenticate: Callable[[str, str], bool] | None = None
+        self.authenticate: Authenticate | None = None
         self.protected: Callable[[str], bool] = _nobody
+        self._checking: set[Peer] = set()  # newcomers whose password is checked
         self._probes: dict[str, _Probe] = {}
         self._local = 0  # clients run by the server itself
         # channel names the server publishes to (built-in generators)
@@ -232,17 +238,27 @@ class Hub:
     # registration -----------------------------------------------------------
 
     def register(self, peer: Peer, handshake: Handshake, local: bool = False) -> None:
-        """Admit or refuse a handshake; the peer is told now or after a name probe.
+        """Admit or refuse a handshake; the peer is told now, after its password
+        is checked or after a name probe.
 
         ``local`` clients are run by the server itself and do not count
         against ``max_clients``.
         """
         handshake = resolve_placeholders(handshake, self.is_taken)
         name = handshake.name
-        if handshake.password is not None and not self._password_ok(handshake):
-            peer.refuse(f"password wrong for name: {name}")
+        if handshake.password is not None:
+            check = self.authenticate
+            if check is None:
+                peer.refuse(f"password wrong for name: {name}")
+                return
+            self._checking.add(peer)
+            check(
+                name,
+                handshake.password,
+                lambda right: self._checked(peer, handshake, local, right),
+            )
             return
-        if handshake.password is None and self.protected(name):
+        if self.protected(name):
             logger.warning(
                 "%s asked for protected name %s without a password",
                 peer.describe(),
@@ -250,6 +266,22 @@ class Hub:
             )
             peer.refuse(f"password wrong for name: {name}")
             return
+        self._claim(peer, handshake, local)
+
+    def _checked(
+        self, peer: Peer, handshake: Handshake, local: bool, right: bool
+    ) -> None:
+        if peer not in self._checking:  # it went away meanwhile
+            return
+        self._checking.discard(peer)
+        if not right:
+            peer.refuse(f"password wrong for name: {handshake.name}")
+            return
+        self._claim(peer, handshake, local)
+
+    def _claim(self, peer: Peer, handshake: Handshake, local: bool) -> None:
+        """Give a newcomer, its password checked, the name it asks for."""
+        name = handshake.name
         # A takeover of a held name does not add a client: probe before the limit.
         probe = self._probes.get(name)
         if probe is not None:
@@ -275,11 +307,6 @@ class Hub:
             peer.refuse(f"server full: at most {limit} client{plural}")
             return
         self._admit(peer, handshake, local)
-
-    def _password_ok(self, handshake: Handshake) -> bool:
-        assert handshake.password is not None
-        check = self.authenticate
-        return check is not None and check(handshake.name, handshake.password)
 
     def _admit(self, peer: Peer, handshake: Handshake, local: bool = False) -> None:
         now = self.monotonic()
@@ -316,7 +343,8 @@ class Hub:
             peer.refuse(f"name already registered: {name}")
 
     def withdraw(self, peer: Peer) -> None:
-        """A newcomer waiting for a name probe went away."""
+        """A newcomer waiting for its password check or a name probe went away."""
+        self._checking.discard(peer)
         for probe in self._probes.values():
             probe.waiting = [(p, h) for p, h in probe.waiting if p is not peer]
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from pyoocsi._version import __version__
 from pyoocsi.core.hub import Hub
@@ -46,13 +49,18 @@ class Server:
         self.tcp_port = 0
         self.web = WebServer(self.hub, settings, web_settings)
         self.http_port = 0
+        self._users: UsersFile | None = None
+        # One thread for PBKDF2 runs: wrong passwords queue there, while the
+        # event loop goes on serving everyone else.
+        self._checker: ThreadPoolExecutor | None = None
 
     async def start(self) -> None:
         """Open the listeners and start the periodic work."""
         loop = asyncio.get_running_loop()
         if self.settings.users:
-            users = UsersFile.load(self.settings.users)
-            self.hub.authenticate = users.check
+            users = self._users = UsersFile.load(self.settings.users)
+            self._checker = ThreadPoolExecutor(1, "pyoocsi-passwords")
+            self.hub.authenticate = self._authenticate
             self.hub.protected = users.__contains__
             logger.info("%d private names from %s", len(users), self.settings.users)
         if self.settings.state_dir:
@@ -79,6 +87,29 @@ class Server:
             self.tcp_port,
             self.settings.presence_style,
         )
+
+    def _authenticate(
+        self, name: str, password: str, answer: Callable[[bool], None]
+    ) -> None:
+        """The hub's password check: recalled at once, or PBKDF2 in the thread."""
+        assert self._users is not None and self._checker is not None
+        known = self._users.recall(name, password)
+        if known is not None:
+            answer(known)
+            return
+        loop = asyncio.get_running_loop()
+
+        def done(future: Future[bool]) -> None:
+            if future.cancelled():  # the server is stopping: nobody waits
+                return
+            error = future.exception()
+            if error is not None:
+                logger.error("checking the password of %s failed: %r", name, error)
+            right = error is None and future.result()
+            with contextlib.suppress(RuntimeError):  # the loop may have closed
+                loop.call_soon_threadsafe(answer, right)
+
+        self._checker.submit(self._users.check, name, password).add_done_callback(done)
 
     def _schedule_tick(self) -> None:
         loop = asyncio.get_running_loop()
@@ -136,6 +167,8 @@ class Server:
         if self._tcp is not None:
             self._tcp.close()
         self.hub.shutdown()
+        if self._checker is not None:
+            self._checker.shutdown(wait=False, cancel_futures=True)
         # Let the flusher write the ``bye`` lines before the loop goes away.
         deadline = time.monotonic() + SHUTDOWN_GRACE
         while time.monotonic() < deadline:

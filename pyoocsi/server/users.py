@@ -6,9 +6,9 @@ URL-safe base64, standard library PBKDF2-HMAC-SHA256). ``oocsi users add``
 writes it; the server reads it once at start.
 
 A name in the file is reserved: it connects only as ``name:password`` with the
-right password. Checking a password costs one PBKDF2 run on the event loop, so
-a password that was right once is remembered (as a SHA-256 of salt and
-password) and checked cheaply afterwards.
+right password. Checking a password costs one PBKDF2 run (about 0.1 s), which
+the server makes in a worker thread; a password that was right once is
+remembered (as a SHA-256 of salt and password) and recalled cheaply afterwards.
 """
 
 from __future__ import annotations
@@ -66,6 +66,10 @@ class _Hash:
         )
         return hmac.compare_digest(candidate, self.digest)
 
+    def remembered(self, password: str) -> bytes:
+        """What is kept of a password found right: cheap to compare again."""
+        return hashlib.sha256(self.salt + password.encode()).digest()
+
 
 def _line_name(line: str) -> str:
     """The name a users-file line is about (empty for comments and blanks)."""
@@ -122,18 +126,32 @@ class UsersFile:
     def names(self) -> list[str]:
         return list(self._hashes)
 
-    def check(self, name: str, password: str) -> bool:
-        """Whether ``password`` is right for the private name ``name``."""
+    def recall(self, name: str, password: str) -> bool | None:
+        """The verdict on ``password`` that needs no PBKDF2 run, or None.
+
+        False for a name not in the file, True for a password that was right
+        before; None when only :meth:`check` can tell.
+        """
         hashed = self._hashes.get(name)
         if hashed is None:
             return False
-        parsed = _Hash.parse(hashed)
-        quick = hashlib.sha256(parsed.salt + password.encode()).digest()
+        quick = _Hash.parse(hashed).remembered(password)
         if hmac.compare_digest(self._known_good.get(name, b""), quick):
             return True
+        return None
+
+    def check(self, name: str, password: str) -> bool:
+        """Whether ``password`` is right for the private name ``name``.
+
+        May run in a worker thread: it only adds to what :meth:`recall` knows.
+        """
+        known = self.recall(name, password)
+        if known is not None:
+            return known
+        parsed = _Hash.parse(self._hashes[name])
         if not parsed.matches(password):
             return False
-        self._known_good[name] = quick
+        self._known_good[name] = parsed.remembered(password)
         return True
 
     def set(self, name: str, password: str, iterations: int = ITERATIONS) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -137,6 +138,54 @@ def test_private_name_without_users_is_refused() -> None:
     hub, _ = make_hub()
     peer = attempt(hub, "carl:secret(JSON)")
     assert peer.events == [("refuse", "password wrong for name: carl")]
+
+
+class LaterChecks:
+    """A password check that answers only when the test says so."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, str, Callable[[bool], None]]] = []
+
+    def __call__(
+        self, name: str, password: str, answer: Callable[[bool], None]
+    ) -> None:
+        self.asked.append((name, password, answer))
+
+
+def test_a_password_is_checked_before_the_name_is_given() -> None:
+    hub, _ = make_hub()
+    checks = hub.authenticate = LaterChecks()
+    right = attempt(hub, "carl:secret(JSON)")
+    wrong = attempt(hub, "dora:guess(JSON)")
+    assert [(n, p) for n, p, _ in checks.asked] == [
+        ("carl", "secret"),
+        ("dora", "guess"),
+    ]
+    assert right.events == wrong.events == [] and hub.clients == {}
+    checks.asked[1][2](False)
+    checks.asked[0][2](True)
+    assert wrong.events == [("refuse", "password wrong for name: dora")]
+    assert right.events == [("admit", "carl")]
+    assert list(hub.clients) == ["carl"] and hub.clients["carl"].private
+
+
+def test_a_newcomer_gone_during_its_password_check_gets_no_name() -> None:
+    hub, _ = make_hub()
+    checks = hub.authenticate = LaterChecks()
+    gone = attempt(hub, "carl:secret(JSON)")
+    hub.withdraw(gone)
+    checks.asked[0][2](True)
+    assert gone.events == [] and "carl" not in hub.names
+    join(hub, "carl(JSON)")  # the name is still free
+
+
+def test_a_name_taken_during_the_password_check_is_refused_after_it() -> None:
+    hub, _ = make_hub(probe_seconds=0)
+    checks = hub.authenticate = LaterChecks()
+    late = attempt(hub, "carl:secret(JSON)")
+    join(hub, "carl(JSON)")
+    checks.asked[0][2](True)
+    assert late.events == [("refuse", "name already registered: carl")]
 
 
 def test_departure_frees_the_name_at_once() -> None:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import select
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from pyoocsi.server.testing import running_server
+from pyoocsi.server.users import hash_password
 from tests.wire import LineClient, sync
 
 Connect = Callable[..., LineClient]
@@ -99,6 +103,33 @@ def test_private_clients_are_checked_against_the_users_file(
         bob.send('sendraw alice {"hi":1}\n')
         assert alice.message()["hi"] == 1
         for client in (alice, bob, twice):
+            client.close()
+
+
+def _iterations_for(seconds: float) -> int:
+    """PBKDF2 rounds that take about ``seconds`` on this machine."""
+    start = time.perf_counter()
+    hashlib.pbkdf2_hmac("sha256", b"pw", b"salt" * 4, 50_000)
+    per_round = (time.perf_counter() - start) / 50_000
+    return max(50_000, int(seconds / per_round))
+
+
+def test_a_slow_password_check_holds_up_nobody_else(tmp_path: Path) -> None:
+    path = tmp_path / "users.txt"
+    path.write_text(f"slow:{hash_password('right', _iterations_for(2.0))}\n")
+    with running_server(users=str(path)) as server:
+        at = (server.host, server.port)
+        guesser = LineClient(*at)
+        guesser.send("slow:wrong(JSON)\n")  # about 2 s of PBKDF2 starts now
+        time.sleep(0.1)
+        sender, _ = handshake(*at, "busy_a(JSON)")
+        receiver, _ = handshake(*at, "busy_b(JSON)")
+        sender.send('sendraw busy_b {"n":1}\n')
+        assert receiver.message()["n"] == 1
+        # All of that happened while the check ran: its answer is still to come.
+        assert select.select([guesser.sock], [], [], 0)[0] == []
+        assert guesser.text() == "error (password wrong for name: slow)"
+        for client in (guesser, sender, receiver):
             client.close()
 
 
