@@ -23,6 +23,7 @@ import json
 import math
 import re
 import struct
+import sys
 from decimal import Decimal
 from typing import Any
 
@@ -154,6 +155,9 @@ def _parse_exact(text: str) -> dict[str, Any]:
         value, _end = _decoder.raw_decode(text)
     except (json.JSONDecodeError, RecursionError) as exc:
         raise PayloadError(f"invalid JSON: {exc}") from None
+    except ValueError:  # Python's limit on the digits of one integer
+        limit = sys.get_int_max_str_digits()
+        raise PayloadError(f"invalid JSON: an integer over {limit} digits") from None
     if not isinstance(value, dict):
         raise PayloadError("not a JSON object")
     if _SURROGATE_ESCAPE.search(text) and not _encodable(value):

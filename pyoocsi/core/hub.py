@@ -574,14 +574,13 @@ class Hub:
     def publish_texts(self, client: Client, sends: list[tuple[str, str]]) -> None:
         """Several ``(recipient, payload)`` sends of one read, in order.
 
-        Each is :meth:`publish` of the parsed payload. They arrived together, so
-        they share one clock reading, and the usual message (no delay) goes
-        straight to routing with the data JSON the parse already wrote. A
-        payload that is not valid JSON, or any refusal, is answered to the
-        client; so is a defect while routing (logged with its traceback), so
-        that it costs nobody their connection.
+        Each is :meth:`publish` of the parsed payload; the usual message (no
+        delay) goes straight to routing with the data JSON the parse already
+        wrote. A payload that is not valid JSON, or any refusal, is answered to
+        the client; so is a defect while routing (logged with its traceback),
+        so that it costs nobody their connection.
         """
-        now = self.wall_ms()
+        wall_ms = self.wall_ms
         sender = client.name
         for recipient, payload in sends:
             try:
@@ -594,7 +593,7 @@ class Hub:
                 if "_DELAY" in data or "_SCHEDULE" in data:
                     self.publish(sender, recipient, data)
                 else:
-                    message = Message(sender, recipient, now, data, data_json)
+                    message = Message(sender, recipient, wall_ms(), data, data_json)
                     self.route(message)
             except Exception:
                 logger.exception("message from %s to %s failed", sender, recipient)

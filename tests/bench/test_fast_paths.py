@@ -295,16 +295,19 @@ def test_runs_of_sends_keep_their_place_among_other_commands() -> None:
     assert sent.out[-1].startswith(b"error (line longer than 64 bytes)")
 
 
-def test_the_messages_of_one_read_share_one_clock_reading() -> None:
-    readings = iter(range(100, 200))
+def test_timestamps_never_go_back_within_a_read() -> None:
+    readings = iter(range(1_733_300_000_000, 1_733_300_000_100))
     hub = Hub(Settings(meta_channels=False), time.monotonic, lambda: next(readings))
     sender, _ = session(hub, "a(JSON)")
     _receiver, got = session(hub, "b(JSON)")
-    sender.data_received(b'sendraw b {"n":1}\nsendraw b {"n":2}\nsendraw b 3\n')
-    sender.data_received(b'sendraw b {"n":4}\n')
-    stamps = [orjson.loads(line)["timestamp"] for line in got.out]
-    assert len(set(stamps[:3])) == 1
-    assert stamps[3] > stamps[0]
+    sender.data_received(
+        b'sendraw b {"n":1}\nsendraw b {"_DELAY":0,"n":2}\n'
+        b'sendraw b {"_SCHEDULE":"2000-01-01 00:00:00","n":3}\nsendraw b {"n":4}\n'
+    )
+    lines = [orjson.loads(line) for line in got.out]
+    assert [line["n"] for line in lines] == [1, 2, 3, 4]
+    stamps = [line["timestamp"] for line in lines]
+    assert stamps == sorted(stamps)
 
 
 _payload_values = st.one_of(
@@ -323,3 +326,17 @@ def test_the_data_json_written_while_parsing_is_what_rendering_writes(
     for text in texts:
         parsed, data_json = read_payload(text)
         assert data_json is None or data_json == render_data(parsed)
+
+
+def test_an_integer_too_long_for_python_is_refused_and_the_read_goes_on() -> None:
+    hub = Hub(Settings(meta_channels=False), time.monotonic, lambda: 5)
+    sender, sent = session(hub, "a(JSON)")
+    _receiver, got = session(hub, "b(JSON)")
+    huge = b"1" * 5000
+    sender.data_received(
+        b'sendraw b {"n":1}\nsendraw b {"v":' + huge + b'}\nsendraw b {"n":3}\nping\n'
+    )
+    assert [orjson.loads(line)["n"] for line in got.out] == [1, 3]
+    assert sent.out[0].startswith(b"error (invalid JSON: an integer over ")
+    assert sent.out[1:] == [b".\n"]
+    assert hub.stats.refused_payloads == 1
