@@ -1,7 +1,9 @@
-"""Clients the web side runs on the bus: ``echo`` and the two generators.
+"""Clients the web side runs on the bus: ``echo``, ``heyOOCSIClient`` and the
+two generators.
 
 - ``echo``: a direct message to ``echo`` comes back to its sender from
   ``echo`` with the same data (channels never echo to their sender).
+- ``heyOOCSIClient``: the device registry (:mod:`pyoocsi.web.heyoocsi`).
 - Generators publish on a timer, and only while their channel exists (has a
   subscriber); nothing is sent to an absent channel:
 
@@ -28,6 +30,7 @@ from typing import Any
 
 from pyoocsi.core.hub import Channel, Hub
 from pyoocsi.core.message import Message
+from pyoocsi.web.heyoocsi import HeyOOCSIClient, Registry
 from pyoocsi.web.local import LocalPeer
 
 __all__ = ["GENERATORS", "Builtins", "EchoClient", "time_data", "wave_data"]
@@ -117,13 +120,15 @@ class _Running:
 class Builtins:
     """Starts and stops the built-in clients and generators."""
 
-    def __init__(self, hub: Hub) -> None:
+    def __init__(self, hub: Hub, devices: Registry) -> None:
         self.hub = hub
         self.echo = EchoClient(hub)
+        self.heyoocsi = HeyOOCSIClient(hub, devices)
         self._running = [_Running(hub, g) for g in GENERATORS]
 
     def start(self) -> None:
         self.echo.join()
+        self.heyoocsi.start()
         for running in self._running:
             # a client holding the name would silence the generator's channel
             self.hub.reserved.add(running.generator.channel)
@@ -132,4 +137,5 @@ class Builtins:
     def stop(self) -> None:
         for running in self._running:
             running.stop()
+        self.heyoocsi.stop()
         self.echo.leave()

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from pyoocsi.core.hub import Hub
+from pyoocsi.web.heyoocsi import Registry
 from pyoocsi.web.settings import WebSettings
 from pyoocsi.web.websocket import WebSockets
 
-__all__ = ["HUB", "SETTINGS", "SOCKETS", "STATE", "WebState"]
+__all__ = ["DEVICES", "HUB", "SETTINGS", "SOCKETS", "STATE", "WebState"]
 
 
 @dataclass(slots=True)
@@ -30,3 +31,4 @@ HUB = web.AppKey("hub", Hub)
 SETTINGS = web.AppKey("web_settings", WebSettings)
 STATE = web.AppKey("web_state", WebState)
 SOCKETS = web.AppKey("websockets", WebSockets)
+DEVICES = web.AppKey("heyoocsi_devices", Registry)

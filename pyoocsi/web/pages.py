@@ -23,6 +23,7 @@ PAGES = {
     "/dashboard": "dashboard.html",
     "/datatiles": "datatiles.html",
     "/metrics": "metrics.html",
+    "/network": "network.html",
     "/test/visual": "visual.html",
     "/tools": "tools.html",
 }
@@ -39,4 +40,6 @@ def add_routes(app: web.Application) -> None:
     router = app.router
     for path, name in PAGES.items():
         router.add_get(path, _page(STATIC / name))
+    # the full-screen graph with its client filter filled in (read by the page)
+    router.add_get("/network/{filter:.*}", _page(STATIC / "network.html"))
     router.add_static("/assets", STATIC / "assets", append_version=False)

@@ -23,10 +23,11 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from pyoocsi.core.hub import Hub
 from pyoocsi.core.settings import Settings
-from pyoocsi.web import api, calls, pages, send, sse
+from pyoocsi.web import api, calls, network, pages, send, sse
 from pyoocsi.web.builtins import Builtins
 from pyoocsi.web.front import Entrance, late_upgrade
-from pyoocsi.web.keys import HUB, SETTINGS, SOCKETS, STATE, WebState
+from pyoocsi.web.heyoocsi import Registry
+from pyoocsi.web.keys import DEVICES, HUB, SETTINGS, SOCKETS, STATE, WebState
 from pyoocsi.web.settings import WebSettings
 from pyoocsi.web.settings import web_settings as settings_from
 from pyoocsi.web.websocket import WebSockets
@@ -65,16 +66,21 @@ async def channels(request: web.Request) -> web.Response:
     return web.Response(text=request.app[HUB].channel_list())
 
 
-def build_app(hub: Hub, settings: WebSettings) -> web.Application:
-    """The aiohttp application with every route."""
+def build_app(
+    hub: Hub, settings: WebSettings, devices: Registry | None = None
+) -> web.Application:
+    """The aiohttp application with every route; ``devices`` is the heyOOCSI
+    registry the pages show (a new, empty one if not given)."""
     app = web.Application(client_max_size=settings.max_body)
     app[HUB] = hub
+    app[DEVICES] = devices if devices is not None else Registry()
     app[SETTINGS] = settings
     app[STATE] = WebState()
     app[SOCKETS] = WebSockets(hub, app[STATE])
     app.on_response_prepare.append(_open_cors)
     app.router.add_get("/ws", late_upgrade)
     app.router.add_get("/channels", channels)
+    network.add_routes(app)
     api.add_routes(app)
     send.add_routes(app)
     sse.add_routes(app)
@@ -113,13 +119,14 @@ class WebServer:
         self.hub = hub
         self.settings = settings
         self.web_settings = web_settings or settings_from(settings)
-        self.builtins = Builtins(hub)
+        self.devices = Registry()
+        self.builtins = Builtins(hub, self.devices)
         self.port = 0
         self.tcp_port = 0  # the line protocol's port, told by the server
         self._entrance: Entrance | None = None
 
     async def start(self) -> None:
-        app = build_app(self.hub, self.web_settings)
+        app = build_app(self.hub, self.web_settings, self.devices)
         app[STATE].tcp_port = self.tcp_port or self.settings.port
         self._entrance, self.port = await open_port(
             app,

@@ -172,10 +172,10 @@ def test_max_clients_counts_connected_clients_only(
     port = free_port()
     serve([*serve_flags(port), "--max-clients", "1"]).wait_listening()
     only = connect(port, "only")
-    # The built-in echo client is listed, as on the reference web server, but
-    # takes no place.
+    # The built-in clients are listed, as on the reference web server, but
+    # take no place.
     only.send("clients\n")
-    assert only.text() == "echo,only"
+    assert only.text() == "echo,heyOOCSIClient,only"
     second = LineClient("127.0.0.1", port)
     second.send("second(JSON)\n")
     assert second.text() == "error (server full: at most 1 client)"

@@ -111,6 +111,56 @@ def test_landing_page_draws_the_network_and_the_notice() -> None:
             tcp.close()
 
 
+def test_network_page_filters_clients_by_name(oocsi_server: RunningServer) -> None:
+    assert CHROMIUM is not None
+    port = oocsi_server.http_port
+    team = tcp_client(oocsi_server, "TeamA/lamp(JSON)")
+    other = tcp_client(oocsi_server, "other(JSON)")
+
+    async def scenario() -> None:
+        async with WsClient(port) as watcher, Browser(CHROMIUM) as browser:
+            await watcher.login("teama_watcher")
+            await watcher.send("subscribe team_room")
+            await browser.goto(f"http://127.0.0.1:{port}/network/teama")
+            assert await browser.evaluate(
+                "document.getElementById('filter').value"
+            ) == ("teama")
+            nodes = await browser.wait_for(
+                "oocsiGraph.nodes().includes('team_room:channel')"
+                " && oocsiGraph.nodes().includes('TeamA/lamp:client')"
+                " && oocsiGraph.nodes()"
+            )
+            assert "other:client" not in nodes and "echo:client" not in nodes
+            await subscribed(port, "OOCSI_events")
+            # the events the filter hides come first, so once the last one
+            # shows, the page has seen them all
+            other.send('sendraw team_room {"on":false}\n')
+            assert (await watcher.message())["sender"] == "other"
+            team.send('sendraw other {"hi":1}\nsendraw team_room {"on":true}\n')
+            assert (await watcher.message())["sender"] == "TeamA/lamp"
+            await browser.wait_for(
+                "['TeamA/lamp>team_room', 'team_room>teama_watcher']"
+                ".every(l => oocsiGraph.links().includes(l))"
+            )
+            links = await browser.evaluate("oocsiGraph.links()")
+            assert "other>team_room" not in links and "TeamA/lamp>other" not in links
+            # clearing the filter shows everyone
+            await browser.evaluate(
+                "(b => { b.value = ''; b.dispatchEvent(new Event('input')); })"
+                "(document.getElementById('filter'))"
+            )
+            await browser.wait_for("oocsiGraph.nodes().includes('other:client')")
+            assert await browser.evaluate("location.pathname") == "/network"
+            await browser.screenshot(ARTIFACTS / "network-full.png")
+            assert browser.exceptions == []
+
+    try:
+        run(scenario())
+    finally:
+        team.close()
+        other.close()
+
+
 def test_metrics_page_charts_live_numbers(oocsi_server: RunningServer) -> None:
     assert CHROMIUM is not None
     port = oocsi_server.http_port
@@ -124,7 +174,7 @@ def test_metrics_page_charts_live_numbers(oocsi_server: RunningServer) -> None:
             clients = await browser.wait_for(
                 "document.getElementById('clients-value').textContent"
             )
-            assert clients == "2"  # bob and echo; the page reads over HTTP
+            assert clients == "3"  # bob, echo, heyOOCSIClient; the page reads HTTP
             await browser.wait_for(
                 "document.getElementById('rate-value').textContent !== ''"
             )

@@ -125,6 +125,14 @@
     this.dots = this.dots.filter(function (d) { return now - d.start < DOT_TIME; });
   };
 
+  /* Forget every node, link and dot (a page changing what it shows). */
+  NetworkGraph.prototype.clear = function () {
+    this.byName = {};
+    this.linkMap = {};
+    this.dots = [];
+    this.listed = {};
+  };
+
   /* The live links as "from>to", sorted: what the tests read. */
   NetworkGraph.prototype.links = function () {
     return Object.keys(this.linkMap).sort();
