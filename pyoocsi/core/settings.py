@@ -38,12 +38,13 @@ class Settings:
     users: str = ""  # users file of private client names and password hashes
     state_dir: str = ""  # where delayed and retained messages survive restarts
     # the web side (HTTP, websocket, server-sent events)
-    builtin_clients: bool = True  # echo, timechannel and testchannel
+    builtin_clients: bool = True  # echo, heyOOCSIClient and the generators
     max_body: int = 1 * MIB  # bytes in one HTTP request body
     max_sse: int = 1000  # server-sent event streams open at once
     sse_buffer: int = 1000  # events queued for one stream before it is ended
     sse_keepalive: float = 15.0  # seconds between keep-alive comments
     call_timeout: float = 2.0  # seconds an HTTP service call waits for its reply
+    max_devices: int = 1000  # heyOOCSI devices registered at once; 0: no limit
     allowed_origins: str = ""  # comma-separated origins allowed to POST; "" any
     notice: str = ""  # shown on the landing page
 

@@ -42,12 +42,13 @@ HELP: dict[str, str] = {
     "meta_channels": "publish the OOCSI_* meta channels: true or false (default true)",
     "users": "users file of private names (write it with 'oocsi users add')",
     "state_dir": "directory that keeps delayed and retained messages across restarts",
-    "builtin_clients": "run echo, timechannel and testchannel (default true)",
+    "builtin_clients": "run echo, heyOOCSIClient and the generators (default true)",
     "max_body": "bytes in one HTTP request body (default 1 MiB)",
     "max_sse": "server-sent event streams open at once (default 1000)",
     "sse_buffer": "events queued for one event stream before it ends (default 1000)",
     "sse_keepalive": "seconds between keep-alive comments on SSE streams (default 15)",
     "call_timeout": "seconds an HTTP service call waits for its reply (default 2)",
+    "max_devices": "heyOOCSI devices kept at once; 0 means no limit (default 1000)",
     "allowed_origins": "comma-separated origins allowed to POST (default: any)",
     "notice": "a notice shown on the landing page, e.g. for a public server",
 }
@@ -68,6 +69,7 @@ _NOT_NEGATIVE = (
     "max_delayed_total",
     "max_functions",
     "max_sse",
+    "max_devices",
 )
 
 

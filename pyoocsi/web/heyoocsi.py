@@ -16,6 +16,10 @@ Rules:
   gets none. ``_MESSAGE_ID`` is kept, so ``call`` works.
 - A device whose client has been gone for an hour is forgotten; coming back
   within the hour starts that hour again.
+- Limits: at most ``max_devices`` devices (a setting; a new one beyond it is
+  refused with a warning, known ones are still updated) and at most
+  :data:`MAX_PARTS` properties, locations and components each per device (the
+  rest are left out).
 
 The :class:`Registry` is plain data; :class:`HeyOOCSIClient` puts it on the bus.
 """
@@ -27,6 +31,7 @@ import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from pyoocsi.core.encoding import render_value
@@ -37,6 +42,7 @@ from pyoocsi.web.local import LocalPeer
 __all__ = [
     "ANNOUNCE_CHANNEL",
     "CLIENT_NAME",
+    "MAX_PARTS",
     "Component",
     "Device",
     "HeyOOCSIClient",
@@ -49,6 +55,7 @@ ANNOUNCE_CHANNEL = "heyOOCSI!"
 CLIENT_NAME = "heyOOCSIClient"
 KEEP_ABSENT = 3600.0  # seconds a device outlives its client
 CLOSEST = 100  # devices in an answer about a point, unless asked otherwise
+MAX_PARTS = 100  # properties, locations and components kept per device
 SWEEP_SECONDS = 60.0
 
 
@@ -103,24 +110,28 @@ def _component(name: str, value: dict[str, Any]) -> Component:
     )
 
 
+def _parts(value: Any) -> list[tuple[str, Any]]:
+    """The first :data:`MAX_PARTS` entries of an object (none for a non-object)."""
+    if not isinstance(value, dict):
+        return []
+    return [(str(k), v) for k, v in islice(value.items(), MAX_PARTS)]
+
+
 def _device(name: str, value: dict[str, Any], sender: str) -> Device:
-    properties = value.get("properties")
-    properties = properties if isinstance(properties, dict) else {}
-    locations = value.get("location")
-    components = value.get("components")
-    device_id = properties.get("device_id")
+    properties = _parts(value.get("properties"))
+    device_id = dict(properties).get("device_id")
     return Device(
         name,
         device_id if isinstance(device_id, str) and device_id else sender,
-        {str(k): _text(v) for k, v in properties.items()},
+        {k: _text(v) for k, v in properties},
         {
-            str(k): point
-            for k, v in (locations.items() if isinstance(locations, dict) else ())
+            k: point
+            for k, v in _parts(value.get("location"))
             if (point := _point(v)) is not None
         },
         {
-            str(k): _component(str(k), v)
-            for k, v in (components.items() if isinstance(components, dict) else ())
+            k: _component(k, v)
+            for k, v in _parts(value.get("components"))
             if isinstance(v, dict)
         },
     )
@@ -129,7 +140,10 @@ def _device(name: str, value: dict[str, Any], sender: str) -> Device:
 class Registry:
     """The announced devices, by device name, in order of first announcement."""
 
-    def __init__(self, keep_absent: float = KEEP_ABSENT) -> None:
+    def __init__(
+        self, max_devices: int = 1000, keep_absent: float = KEEP_ABSENT
+    ) -> None:
+        self.max_devices = max_devices  # 0: no limit
         self.keep_absent = keep_absent
         self.devices: dict[str, Device] = {}
 
@@ -137,9 +151,19 @@ class Registry:
         """Take in a ``heyOOCSI!`` message; the names of the devices it held."""
         names = []
         for name, value in data.items():
-            if isinstance(value, dict):
-                self.devices[name] = _device(name, value, sender)
-                names.append(name)
+            if not isinstance(value, dict):
+                continue
+            full = 0 < self.max_devices <= len(self.devices)
+            if full and name not in self.devices:
+                logger.warning(
+                    "heyOOCSI device %s from %s refused: at most %d devices",
+                    name,
+                    sender,
+                    self.max_devices,
+                )
+                continue
+            self.devices[name] = _device(name, value, sender)
+            names.append(name)
         return names
 
     def answer(self, data: dict[str, Any]) -> dict[str, Any] | None:

@@ -21,9 +21,10 @@ class WebSettings:
     sse_buffer: int = 1000  # events queued for one stream before it is ended
     sse_keepalive: float = 15.0  # seconds between keep-alive comments
     call_timeout: float = 2.0  # seconds an HTTP service call waits for its reply
+    max_devices: int = 1000  # heyOOCSI devices registered at once; 0: no limit
     # Origins allowed to POST (scheme://host[:port]); empty allows every origin.
     allowed_origins: tuple[str, ...] = ()
-    builtins: bool = True  # run the built-in clients (echo, timechannel, testchannel)
+    builtins: bool = True  # run the built-in clients (echo, heyOOCSIClient, ...)
     # A notice shown on the landing page, e.g. for a public server.
     notice: str = ""
 
@@ -37,6 +38,7 @@ def web_settings(settings: Settings) -> WebSettings:
         sse_buffer=settings.sse_buffer,
         sse_keepalive=settings.sse_keepalive,
         call_timeout=settings.call_timeout,
+        max_devices=settings.max_devices,
         allowed_origins=tuple(o for o in origins if o),
         builtins=settings.builtin_clients,
         notice=settings.notice,

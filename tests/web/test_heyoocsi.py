@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from pyoocsi.server.testing import RunningServer
-from pyoocsi.web.heyoocsi import Registry
+from pyoocsi.server.testing import RunningServer, running_server
+from pyoocsi.web.heyoocsi import MAX_PARTS, Registry
 from tests.interop.clients import PackageClient
 from tests.web.wsclient import tcp_client
 from tests.wire import LineClient, sync
@@ -149,6 +149,21 @@ def test_a_device_is_forgotten_an_hour_after_its_client_left() -> None:
     assert registry.devices == {}
 
 
+def test_devices_and_their_parts_are_limited() -> None:
+    registry = Registry(max_devices=2)
+    many = {f"k{i}": [i, i] for i in range(MAX_PARTS + 5)}
+    registry.announce({"a": {"location": many, "properties": many}}, "x")
+    registry.announce({"b": {}, "c": {}}, "x")  # c is one too many
+    assert list(registry.devices) == ["a", "b"]
+    assert len(registry.devices["a"].locations) == MAX_PARTS
+    assert len(registry.devices["a"].properties) == MAX_PARTS
+    registry.announce({"a": {"location": {"new": [0, 0]}}}, "x")  # known: updated
+    assert registry.devices["a"].locations == {"new": (0.0, 0.0)}
+    unlimited = Registry(max_devices=0)
+    unlimited.announce({f"d{i}": {} for i in range(3000)}, "x")
+    assert len(unlimited.devices) == 3000
+
+
 # on a real server ---------------------------------------------------------------
 
 
@@ -248,3 +263,14 @@ def test_network_json_holds_the_bus_and_the_devices(
     every_id = set(nodes)
     assert all(a in every_id and b in every_id for a, b in links)
     member.close()
+
+
+def test_the_max_devices_setting_reaches_the_registry() -> None:
+    with running_server(builtin_clients=True, max_devices=1) as server:
+        asker = tcp_client(server, "asker(JSON)")
+        asker.send(
+            'sendraw heyOOCSI! {"one":{"location":{"a":[0,0]}}}\n'
+            'sendraw heyOOCSI! {"two":{"location":{"a":[0,0]}}}\n'
+        )
+        assert ask(asker, {"location": "a"})["clients"] == ["asker"]
+        asker.close()
