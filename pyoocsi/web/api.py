@@ -13,7 +13,8 @@ from aiohttp import web
 
 from pyoocsi._version import __version__
 from pyoocsi.core.hub import Channel, Client, Hub
-from pyoocsi.web.keys import HUB, SETTINGS, STATE, WebState
+from pyoocsi.web.heyoocsi import describe
+from pyoocsi.web.keys import DEVICES, HUB, SETTINGS, STATE, WebState
 
 __all__ = ["add_routes", "prometheus_text", "snapshot"]
 
@@ -211,8 +212,42 @@ async def metrics(request: web.Request) -> web.Response:
     return response
 
 
+async def devices(request: web.Request) -> web.Response:
+    """The heyOOCSI registry, each device as a ``clientHandle`` question is
+    answered, with its name, client and whether that client is connected."""
+    hub = request.app[HUB]
+    registry = request.app[DEVICES]
+    registry.sweep(hub.clients.__contains__, hub.monotonic())
+    return _json(
+        {
+            "devices": [
+                {
+                    **describe(device),
+                    "device_id": device.device_id,
+                    "online": device.device_id in hub.clients,
+                }
+                for device in registry.devices.values()
+            ]
+        }
+    )
+
+
+async def client_refresh(request: web.Request) -> web.Response:
+    """The reference's debug view: each client's last activity, epoch ms."""
+    hub = request.app[HUB]
+    now_wall, now = hub.wall_ms(), hub.monotonic()
+    return _json(
+        {
+            name: now_wall - round((now - client.last_seen) * 1000)
+            for name, client in hub.clients.items()
+        }
+    )
+
+
 def add_routes(app: web.Application) -> None:
     router = app.router
+    router.add_get("/api/devices", devices)
+    router.add_get("/test/server/clientRefresh", client_refresh)
     router.add_get("/api/clients", clients)
     router.add_get("/api/channels", channels)
     router.add_get("/api/channels/{name:.+}", channel)

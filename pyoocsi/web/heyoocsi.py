@@ -47,6 +47,7 @@ __all__ = [
     "Device",
     "HeyOOCSIClient",
     "Registry",
+    "describe",
 ]
 
 logger = logging.getLogger("pyoocsi.web.heyoocsi")

@@ -22,6 +22,7 @@ PAGES = {
     "/": "index.html",
     "/dashboard": "dashboard.html",
     "/datatiles": "datatiles.html",
+    "/heyOOCSI": "heyoocsi.html",
     "/metrics": "metrics.html",
     "/network": "network.html",
     "/test/visual": "visual.html",
@@ -42,4 +43,6 @@ def add_routes(app: web.Application) -> None:
         router.add_get(path, _page(STATIC / name))
     # the full-screen graph with its client filter filled in (read by the page)
     router.add_get("/network/{filter:.*}", _page(STATIC / "network.html"))
+    # the reference takes a route after /heyOOCSI/ and ignores it
+    router.add_get("/heyOOCSI/{route:.*}", _page(STATIC / "heyoocsi.html"))
     router.add_static("/assets", STATIC / "assets", append_version=False)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
@@ -14,7 +15,7 @@ from pyoocsi.server.testing import RunningServer, running_server
 from pyoocsi.web.heyoocsi import MAX_PARTS, Registry
 from tests.interop.clients import PackageClient
 from tests.web.wsclient import tcp_client
-from tests.wire import LineClient, sync
+from tests.wire import TICK, LineClient, sync
 
 LAMP = {
     "my_lamp": {
@@ -274,3 +275,43 @@ def test_the_max_devices_setting_reaches_the_registry() -> None:
         )
         assert ask(asker, {"location": "a"})["clients"] == ["asker"]
         asker.close()
+
+
+def get_json(server: RunningServer, path: str) -> Any:
+    url = f"http://127.0.0.1:{server.http_port}{path}"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.load(response)
+
+
+def test_the_devices_api_tells_whether_each_device_is_online(
+    oocsi_server: RunningServer, lamp: PackageClient
+) -> None:
+    (device,) = get_json(oocsi_server, "/api/devices")["devices"]
+    assert device["clientHandle"] == "my_lamp"
+    assert device["device_id"] == "lamp_client" and device["online"] is True
+    assert device["location"] == {"kitchen": [1.0, 2.0]}
+    lamp.stop()
+    watcher = tcp_client(oocsi_server, "watcher(JSON)")
+    for _ in range(100):  # the server handles the quit on its own time
+        watcher.send("clients\n")
+        if "lamp_client" not in watcher.text().split(","):
+            break
+        time.sleep(TICK / 10)
+    else:
+        raise AssertionError("lamp_client did not leave")
+    (device,) = get_json(oocsi_server, "/api/devices")["devices"]
+    assert device["online"] is False
+    watcher.close()
+
+
+def test_client_refresh_gives_each_client_its_last_activity(
+    oocsi_server: RunningServer,
+) -> None:
+    before = time.time_ns() // 1_000_000
+    active = tcp_client(oocsi_server, "active(JSON)")
+    sync(active)
+    seen = get_json(oocsi_server, "/test/server/clientRefresh")
+    after = time.time_ns() // 1_000_000
+    assert {"active", "echo", "heyOOCSIClient"} <= set(seen)
+    assert before - 1000 <= seen["active"] <= after + 1000
+    active.close()

@@ -161,6 +161,60 @@ def test_network_page_filters_clients_by_name(oocsi_server: RunningServer) -> No
         other.close()
 
 
+def test_heyoocsi_page_lists_devices_with_live_values(
+    oocsi_server: RunningServer,
+) -> None:
+    assert CHROMIUM is not None
+    port = oocsi_server.http_port
+    device = tcp_client(oocsi_server, "lamp_board(JSON)")
+    device.send(
+        "sendraw heyOOCSI! "
+        '{"desk_lamp":{"properties":{"device_id":"lamp_board"},'
+        '"location":{"studio":[1,2]},"components":{'
+        '"brightness":{"channel_name":"lamp_level","type":"number","value":10},'
+        '"power":{"channel_name":"lamp_power","type":"switch","state":false}}}}\n'
+    )
+
+    async def scenario() -> None:
+        async with Browser(CHROMIUM) as browser:
+            await browser.goto(f"http://127.0.0.1:{port}/heyOOCSI/any/route")
+            await browser.wait_for("window.heyOOCSIReady === true")
+            place = await browser.evaluate(
+                "document.querySelector('[data-place=studio] h3').textContent"
+            )
+            assert place == "\N{ROUND PUSHPIN} studio"
+            rows = await browser.evaluate(
+                "[...document.querySelectorAll('.component')]"
+                ".map(r => r.dataset.channel + '=' + r.querySelector('.value')"
+                ".textContent)"
+            )
+            assert rows == ["lamp_level=10", "lamp_power=false"]
+            assert await browser.evaluate("document.getElementById('empty').hidden")
+            await subscribed(port, "lamp_level")
+            for level in (20, 35):
+                device.send(f'sendraw lamp_level {{"value":{level}}}\n')
+            await browser.wait_for(
+                "document.querySelector('[data-channel=lamp_level] .value')"
+                ".textContent === '35'"
+            )
+            # "subscribe" routes the component's channel into the event log
+            await browser.evaluate(
+                "document.querySelector('[data-channel=lamp_level] button').click()"
+            )
+            device.send('sendraw lamp_level {"value":50}\n')
+            await browser.wait_for(
+                "document.getElementById('log').textContent"
+                ".includes('lamp_level  {\"value\":50}')"
+            )
+            await browser.screenshot(ARTIFACTS / "heyoocsi.png")
+            assert browser.exceptions == []
+
+    try:
+        run(scenario())
+    finally:
+        device.close()
+
+
 def test_metrics_page_charts_live_numbers(oocsi_server: RunningServer) -> None:
     assert CHROMIUM is not None
     port = oocsi_server.http_port
