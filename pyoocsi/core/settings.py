@@ -45,6 +45,8 @@ class Settings:
     sse_keepalive: float = 15.0  # seconds between keep-alive comments
     call_timeout: float = 2.0  # seconds an HTTP service call waits for its reply
     max_devices: int = 1000  # heyOOCSI devices registered at once; 0: no limit
+    web_requests: bool = True  # run http-web-request (public addresses only)
+    web_request_hosts: str = ""  # comma-separated hosts it may reach anyway
     allowed_origins: str = ""  # comma-separated origins allowed to POST; "" any
     notice: str = ""  # shown on the landing page
 

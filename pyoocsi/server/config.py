@@ -49,6 +49,9 @@ HELP: dict[str, str] = {
     "sse_keepalive": "seconds between keep-alive comments on SSE streams (default 15)",
     "call_timeout": "seconds an HTTP service call waits for its reply (default 2)",
     "max_devices": "heyOOCSI devices kept at once; 0 means no limit (default 1000)",
+    "web_requests": "run the http-web-request client: true or false (default true)",
+    "web_request_hosts": "comma-separated hosts http-web-request may reach "
+    "on a private network (default: public addresses only)",
     "allowed_origins": "comma-separated origins allowed to POST (default: any)",
     "notice": "a notice shown on the landing page, e.g. for a public server",
 }

@@ -4,6 +4,8 @@ two generators.
 - ``echo``: a direct message to ``echo`` comes back to its sender from
   ``echo`` with the same data (channels never echo to their sender).
 - ``heyOOCSIClient``: the device registry (:mod:`pyoocsi.web.heyoocsi`).
+- ``http-web-request``: HTTP requests for others (:mod:`pyoocsi.web.webrequest`),
+  unless turned off.
 - Generators publish on a timer, and only while their channel exists (has a
   subscriber); nothing is sent to an absent channel:
 
@@ -32,6 +34,8 @@ from pyoocsi.core.hub import Channel, Hub
 from pyoocsi.core.message import Message
 from pyoocsi.web.heyoocsi import HeyOOCSIClient, Registry
 from pyoocsi.web.local import LocalPeer
+from pyoocsi.web.settings import WebSettings
+from pyoocsi.web.webrequest import WebRequestClient
 
 __all__ = ["GENERATORS", "Builtins", "EchoClient", "time_data", "wave_data"]
 
@@ -120,15 +124,20 @@ class _Running:
 class Builtins:
     """Starts and stops the built-in clients and generators."""
 
-    def __init__(self, hub: Hub, devices: Registry) -> None:
+    def __init__(self, hub: Hub, devices: Registry, settings: WebSettings) -> None:
         self.hub = hub
         self.echo = EchoClient(hub)
         self.heyoocsi = HeyOOCSIClient(hub, devices)
+        self.web_request: WebRequestClient | None = None
+        if settings.web_requests:
+            self.web_request = WebRequestClient(hub, settings.web_request_hosts)
         self._running = [_Running(hub, g) for g in GENERATORS]
 
     def start(self) -> None:
         self.echo.join()
         self.heyoocsi.start()
+        if self.web_request is not None:
+            self.web_request.join()
         for running in self._running:
             # a client holding the name would silence the generator's channel
             self.hub.reserved.add(running.generator.channel)
@@ -138,4 +147,6 @@ class Builtins:
         for running in self._running:
             running.stop()
         self.heyoocsi.stop()
+        if self.web_request is not None:
+            self.web_request.stop()
         self.echo.leave()

@@ -120,7 +120,7 @@ class WebServer:
         self.settings = settings
         self.web_settings = web_settings or settings_from(settings)
         self.devices = Registry(self.web_settings.max_devices)
-        self.builtins = Builtins(hub, self.devices)
+        self.builtins = Builtins(hub, self.devices, self.web_settings)
         self.port = 0
         self.tcp_port = 0  # the line protocol's port, told by the server
         self._entrance: Entrance | None = None

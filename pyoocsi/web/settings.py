@@ -22,6 +22,9 @@ class WebSettings:
     sse_keepalive: float = 15.0  # seconds between keep-alive comments
     call_timeout: float = 2.0  # seconds an HTTP service call waits for its reply
     max_devices: int = 1000  # heyOOCSI devices registered at once; 0: no limit
+    web_requests: bool = True  # run http-web-request (public addresses only)
+    # hosts http-web-request may reach although they are not public
+    web_request_hosts: tuple[str, ...] = ()
     # Origins allowed to POST (scheme://host[:port]); empty allows every origin.
     allowed_origins: tuple[str, ...] = ()
     builtins: bool = True  # run the built-in clients (echo, heyOOCSIClient, ...)
@@ -39,6 +42,10 @@ def web_settings(settings: Settings) -> WebSettings:
         sse_keepalive=settings.sse_keepalive,
         call_timeout=settings.call_timeout,
         max_devices=settings.max_devices,
+        web_requests=settings.web_requests,
+        web_request_hosts=tuple(
+            h.strip() for h in settings.web_request_hosts.split(",") if h.strip()
+        ),
         allowed_origins=tuple(o for o in origins if o),
         builtins=settings.builtin_clients,
         notice=settings.notice,

@@ -175,7 +175,7 @@ def test_max_clients_counts_connected_clients_only(
     # The built-in clients are listed, as on the reference web server, but
     # take no place.
     only.send("clients\n")
-    assert only.text() == "echo,heyOOCSIClient,only"
+    assert only.text() == "echo,heyOOCSIClient,http-web-request,only"
     second = LineClient("127.0.0.1", port)
     second.send("second(JSON)\n")
     assert second.text() == "error (server full: at most 1 client)"

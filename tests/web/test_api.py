@@ -26,7 +26,8 @@ def test_json_api(oocsi_server: RunningServer) -> None:
             await alice.silent(TICK / 5)
             async with http.get(f"{base}/clients") as r:
                 clients = {c["name"]: c for c in (await r.json())["clients"]}
-            assert set(clients) == {"echo", "heyOOCSIClient", "alice", "bob"}
+            builtin = {"echo", "heyOOCSIClient", "http-web-request"}
+            assert set(clients) == {*builtin, "alice", "bob"}
             assert clients["bob"]["channels"] == ["lobby", "team/one"]
             assert clients["bob"]["transport"] == "websocket"
             async with http.get(f"{base}/channels") as r:
@@ -77,7 +78,7 @@ def test_prometheus_metrics(oocsi_server: RunningServer) -> None:
             for line in text.splitlines()
             if not line.startswith("#")
         }
-        assert values["oocsi_clients"] == "3"  # alice, echo and heyOOCSIClient
+        assert values["oocsi_clients"] == "4"  # alice and the three built-in ones
         assert values["oocsi_websockets"] == "1"
         assert values["oocsi_messages_total"] == "1"
         assert "# TYPE oocsi_messages_total counter" in text

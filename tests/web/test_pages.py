@@ -228,7 +228,7 @@ def test_metrics_page_charts_live_numbers(oocsi_server: RunningServer) -> None:
             clients = await browser.wait_for(
                 "document.getElementById('clients-value').textContent"
             )
-            assert clients == "3"  # bob, echo, heyOOCSIClient; the page reads HTTP
+            assert clients == "4"  # bob and three built-in clients (read over HTTP)
             await browser.wait_for(
                 "document.getElementById('rate-value').textContent !== ''"
             )

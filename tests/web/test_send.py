@@ -142,7 +142,9 @@ def test_channels_lists_public_channels_and_clients(
             await bob.silent(TICK / 5)
             async with http.get(url(oocsi_server, "/channels")) as r:
                 assert r.status == 200
-                assert await r.text() == "echo, heyOOCSIClient, heyOOCSI!, bob, lobby"
+                assert await r.text() == (
+                    "echo, heyOOCSIClient, heyOOCSI!, http-web-request, bob, lobby"
+                )
 
     run(scenario())
 

@@ -1,0 +1,301 @@
+"""``http-web-request``: a client that makes HTTP requests for others.
+
+Rules:
+- A direct message to ``http-web-request`` asks for one request: ``url``
+  (``https://`` is put in front unless it starts with ``http``), ``method``
+  (``get``, the default, or ``post``, in any case), ``body`` (a POST body sent
+  as a form: a string as it is, an object encoded as fields) or else ``json``
+  (a POST body sent as JSON: a string as it is, anything else written as
+  JSON), and ``channel``, where the answer goes (the sender by default).
+- The answer comes from ``http-web-request``: the question's data (so
+  ``_MESSAGE_ID`` is kept and ``call`` works) with ``result-status``,
+  ``result-body`` (text, at most :data:`MAX_BODY` bytes of it) and
+  ``result-content-type``. Failures are answered too, with their own status:
+  404 for a malformed URL (as the reference), 403 for an address that is not
+  public, 429 for a sender asking again within :data:`INTERVAL`, 503 when
+  :data:`MAX_IN_FLIGHT` requests are running, 502 when the server cannot be
+  reached, 504 after :data:`TIMEOUT`.
+- Only public addresses are reached, redirects included (at most
+  :data:`MAX_REDIRECTS`): a host name is resolved first and every address
+  checked, so a name cannot lead to the server's own network. The
+  ``web_request_hosts`` setting names hosts that may be reached anyway (a
+  device on the LAN, say).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import logging
+import socket
+import time
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+from yarl import URL
+
+from pyoocsi.core.hub import Hub
+from pyoocsi.core.message import Message
+from pyoocsi.web.local import LocalPeer
+
+__all__ = [
+    "CLIENT_NAME",
+    "Outbound",
+    "RequestRefusedError",
+    "WebRequestClient",
+    "read_request",
+    "reply_to",
+]
+
+logger = logging.getLogger("pyoocsi.web.webrequest")
+
+CLIENT_NAME = "http-web-request"
+INTERVAL = 0.5  # seconds between two requests of one sender
+MAX_IN_FLIGHT = 16  # requests running at once, for everyone
+MAX_BODY = 1024 * 1024  # bytes of an answer's body passed on
+MAX_REDIRECTS = 5
+TIMEOUT = 10.0  # seconds for one request, redirects included
+MALFORMED = "The URL seems to be malformed."
+
+
+class RequestRefusedError(Exception):
+    """A request that is not made; ``status`` and the text go into the answer."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    url: URL
+    method: str  # GET or POST
+    body: bytes | None
+    content_type: str | None
+    reply_to: str
+
+
+def reply_to(data: dict[str, Any], sender: str) -> str:
+    """Where the answer to a request goes: its ``channel``, else its sender."""
+    channel = data.get("channel")
+    return channel if isinstance(channel, str) and channel else sender
+
+
+def read_request(data: dict[str, Any], sender: str) -> Outbound:
+    """The request a message asks for; raises :class:`RequestRefusedError`."""
+    text = data.get("url")
+    if not isinstance(text, str) or not text.strip():
+        raise RequestRefusedError(404, MALFORMED)
+    text = text.strip()
+    if not text.startswith("http"):
+        text = "https://" + text
+    try:
+        url = URL(text)
+    except ValueError:
+        raise RequestRefusedError(404, MALFORMED) from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise RequestRefusedError(404, MALFORMED)
+    method = data.get("method", "get")
+    method = method.upper() if isinstance(method, str) else ""
+    if method not in ("GET", "POST"):
+        raise RequestRefusedError(405, "method must be get or post")
+    body, content_type = _body(data) if method == "POST" else (None, None)
+    return Outbound(url, method, body, content_type, reply_to(data, sender))
+
+
+def _body(data: dict[str, Any]) -> tuple[bytes | None, str | None]:
+    form = data.get("body")
+    if isinstance(form, dict):
+        form = urlencode({str(k): str(v) for k, v in form.items()})
+    if isinstance(form, str) and form:
+        return form.encode(), "application/x-www-form-urlencoded"
+    payload = data.get("json")
+    if payload is None:
+        return None, None
+    text = payload if isinstance(payload, str) else json.dumps(payload)
+    return text.encode(), "application/json"
+
+
+def public(address: str) -> bool:
+    """Whether an IP address is on the public internet."""
+    try:
+        return ipaddress.ip_address(address.split("%", 1)[0]).is_global
+    except ValueError:
+        return False
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+class _BlockedError(OSError):
+    """A host that resolves to an address outside the public internet."""
+
+
+class PublicResolver(AbstractResolver):
+    """Resolves host names, refusing those that lead to a non-public address.
+
+    aiohttp connects to exactly the addresses a resolver returns, so a name
+    cannot be resolved once for the check and again, differently, for use.
+    """
+
+    def __init__(self, allowed: Collection[str]) -> None:
+        self._inner = aiohttp.ThreadedResolver()
+        self._allowed = allowed
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        found = await self._inner.resolve(host, port, family)
+        if host not in self._allowed and not all(public(r["host"]) for r in found):
+            raise _BlockedError(f"{host} is not a public address")
+        return found
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
+class WebRequestClient(LocalPeer):
+    """``http-web-request`` on the bus."""
+
+    def __init__(
+        self,
+        hub: Hub,
+        allowed_hosts: Collection[str] = (),
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(hub, CLIENT_NAME, "built-in client")
+        self.allowed = frozenset(h.strip().lower() for h in allowed_hosts if h.strip())
+        self._clock = clock
+        self._last: dict[str, float] = {}  # sender -> when it last asked
+        self._running: set[asyncio.Task[None]] = set()
+
+    def stop(self) -> None:
+        for task in list(self._running):
+            task.cancel()
+        self.leave()
+
+    def received(self, message: Message) -> None:
+        if self.client is None or message.recipient != self.name:
+            return
+        data, sender = message.data, message.sender
+        try:
+            request = read_request(data, sender)
+            self._admit(sender)
+        except RequestRefusedError as exc:
+            logger.warning("web request of %s refused: %s", sender, exc)
+            answer_to = reply_to(data, sender)
+            self._answer(answer_to, data, exc.status, str(exc), "text/plain")
+            return
+        task = asyncio.get_running_loop().create_task(self._run(request, data))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
+    def _admit(self, sender: str) -> None:
+        now = self._clock()
+        last = self._last.get(sender)
+        if last is not None and now - last < INTERVAL:
+            raise RequestRefusedError(429, f"one request per {INTERVAL:g} s")
+        if len(self._running) >= MAX_IN_FLIGHT:
+            raise RequestRefusedError(503, "too many requests running")
+        self._last = {s: t for s, t in self._last.items() if now - t < INTERVAL}
+        self._last[sender] = now
+
+    async def _run(self, request: Outbound, data: dict[str, Any]) -> None:
+        try:
+            status, body, content_type = await asyncio.wait_for(
+                self._fetch(request), TIMEOUT
+            )
+        except RequestRefusedError as exc:
+            status, body, content_type = exc.status, str(exc), "text/plain"
+        except TimeoutError:
+            status, body, content_type = 504, f"no answer within {TIMEOUT:g} s", ""
+        except aiohttp.ClientError as exc:
+            reason = _reason(exc)
+            status = 403 if isinstance(_cause(exc), _BlockedError) else 502
+            body, content_type = reason, "text/plain"
+        if status >= 400:
+            logger.info("web request to %s: %d %s", request.url.host, status, body)
+        self._answer(request.reply_to, data, status, body, content_type)
+
+    async def _fetch(self, request: Outbound) -> tuple[int, str, str]:
+        connector = aiohttp.TCPConnector(resolver=PublicResolver(self.allowed))
+        async with aiohttp.ClientSession(connector=connector) as session:
+            url, method, body = request.url, request.method, request.body
+            headers: dict[str, str] = {}
+            if body is not None and request.content_type is not None:
+                headers["Content-Type"] = request.content_type
+            for _ in range(MAX_REDIRECTS + 1):
+                self._check_literal(url)
+                async with session.request(
+                    method, url, data=body, headers=headers, allow_redirects=False
+                ) as response:
+                    target = response.headers.get("Location")
+                    if response.status in (301, 302, 303, 307, 308) and target:
+                        url = url.join(URL(target))
+                        if response.status in (301, 302, 303):
+                            method, body, headers = "GET", None, {}
+                        continue
+                    text = _text(await _head(response), response.charset)
+                    return response.status, text, response.content_type
+        raise RequestRefusedError(508, f"more than {MAX_REDIRECTS} redirects")
+
+    def _check_literal(self, url: URL) -> None:
+        # aiohttp does not resolve an IP address, so the resolver never sees it
+        host = url.host or ""
+        if _is_ip(host) and host not in self.allowed and not public(host):
+            raise RequestRefusedError(403, f"{host} is not a public address")
+
+    def _answer(
+        self,
+        reply_to: str,
+        data: dict[str, Any],
+        status: int,
+        body: str,
+        content_type: str,
+    ) -> None:
+        if self.client is None:
+            return
+        answer = dict(data)
+        answer["result-status"] = status
+        answer["result-body"] = body
+        answer["result-content-type"] = content_type
+        self.hub.publish(self.name, reply_to, answer)
+
+
+async def _head(response: aiohttp.ClientResponse) -> bytes:
+    """The body, or its first :data:`MAX_BODY` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    while size < MAX_BODY:
+        chunk = await response.content.read(MAX_BODY - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def _text(raw: bytes, charset: str | None) -> str:
+    try:
+        return raw.decode(charset or "utf-8", "replace")
+    except LookupError:  # a charset Python does not know
+        return raw.decode("utf-8", "replace")
+
+
+def _cause(exc: BaseException) -> BaseException | None:
+    return getattr(exc, "os_error", None) or exc.__cause__
+
+
+def _reason(exc: aiohttp.ClientError) -> str:
+    cause = _cause(exc)
+    return str(cause) if cause is not None else (str(exc) or type(exc).__name__)

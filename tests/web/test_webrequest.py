@@ -1,0 +1,211 @@
+"""``http-web-request`` against a real HTTP server of the test's own, on
+loopback: allowed by ``web_request_hosts``, refused without it."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from pyoocsi.server.testing import RunningServer, running_server
+from pyoocsi.web.webrequest import (
+    MALFORMED,
+    RequestRefusedError,
+    public,
+    read_request,
+)
+from tests.web.wsclient import tcp_client
+from tests.wire import LineClient
+
+_names = itertools.count()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def _answer(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        port = self.server.server_address[1]
+        if self.path == "/hello":
+            self._answer(200, "héllo".encode(), {"Content-Type": "text/plain"})
+        elif self.path == "/around":
+            self._answer(302, b"", {"Location": "/hello"})
+        elif self.path == "/to-localhost":
+            target = f"http://localhost:{port}/hello"
+            self._answer(302, b"", {"Location": target})
+        elif self.path == "/loop":
+            self._answer(302, b"", {"Location": "/loop"})
+        else:
+            self._answer(404, b"no such page", {"Content-Type": "text/plain"})
+
+    def do_POST(self) -> None:
+        size = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(size)
+        echo = {"type": self.headers.get("Content-Type"), "body": body.decode()}
+        self._answer(
+            201, json.dumps(echo).encode(), {"Content-Type": "application/json"}
+        )
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[int]:
+    """A loopback HTTP server; yields its port."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def allowed() -> Iterator[RunningServer]:
+    with running_server(builtin_clients=True, web_request_hosts="127.0.0.1") as server:
+        yield server
+
+
+def ask(server: RunningServer, question: dict[str, Any]) -> dict[str, Any]:
+    """Send one request as a new client; its answer, from http-web-request."""
+    client = tcp_client(server, f"asker{next(_names)}(JSON)")
+    try:
+        client.send(f"sendraw http-web-request {json.dumps(question)}\n")
+        answer = client.message()
+        assert answer["sender"] == "http-web-request"
+        return answer
+    finally:
+        client.close()
+
+
+def test_requests_are_read_as_the_reference_reads_them() -> None:
+    plain = read_request({"url": "example.org/a?b=1"}, "me")
+    assert str(plain.url) == "https://example.org/a?b=1"
+    assert (plain.method, plain.body, plain.reply_to) == ("GET", None, "me")
+    form = read_request(
+        {"url": "http://x.org", "method": "POST", "body": {"a": 1}, "channel": "c"},
+        "me",
+    )
+    assert (form.body, form.content_type, form.reply_to) == (
+        b"a=1",
+        "application/x-www-form-urlencoded",
+        "c",
+    )
+    posted = read_request({"url": "http://x.org", "method": "post", "json": [1]}, "m")
+    assert (posted.body, posted.content_type) == (b"[1]", "application/json")
+    for bad in ({}, {"url": "http://"}, {"url": 7}, {"url": "httpx://a.org"}):
+        with pytest.raises(RequestRefusedError, match=MALFORMED):
+            read_request(bad, "me")
+    with pytest.raises(RequestRefusedError, match="method"):
+        read_request({"url": "http://x.org", "method": "delete"}, "me")
+
+
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [
+        ("8.8.8.8", True),
+        ("2606:4700::1111", True),
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("192.168.0.9", False),
+        ("169.254.169.254", False),
+        ("::1", False),
+        ("fe80::1%eth0", False),
+        ("not an address", False),
+    ],
+)
+def test_only_public_addresses_count_as_public(address: str, expected: bool) -> None:
+    assert public(address) is expected
+
+
+def test_get_post_and_the_answer_channel(allowed: RunningServer, site: int) -> None:
+    base = f"http://127.0.0.1:{site}"
+    got = ask(allowed, {"url": f"{base}/hello", "_MESSAGE_ID": "m1", "x": 1})
+    assert got["recipient"].startswith("asker")
+    assert got["result-status"] == 200
+    assert got["result-body"] == "héllo"
+    assert got["result-content-type"] == "text/plain"
+    assert (got["_MESSAGE_ID"], got["x"]) == ("m1", 1)
+    form = ask(allowed, {"url": f"{base}/f", "method": "post", "body": "a=1&b=2"})
+    assert form["result-status"] == 201
+    assert json.loads(form["result-body"]) == {
+        "type": "application/x-www-form-urlencoded",
+        "body": "a=1&b=2",
+    }
+    posted = ask(allowed, {"url": f"{base}/j", "method": "POST", "json": {"k": [1]}})
+    assert json.loads(posted["result-body"]) == {
+        "type": "application/json",
+        "body": '{"k": [1]}',
+    }
+    missing = ask(allowed, {"url": f"{base}/nothing"})
+    assert (missing["result-status"], missing["result-body"]) == (404, "no such page")
+    listener = tcp_client(allowed, "listener(JSON)")
+    listener.send("subscribe answers\n")
+    sync_line(listener)
+    sender = tcp_client(allowed, "quiet(JSON)")
+    sender.send(
+        "sendraw http-web-request "
+        + json.dumps({"url": f"{base}/hello", "channel": "answers"})
+        + "\n"
+    )
+    answer = listener.message()
+    assert answer["recipient"] == "answers" and answer["result-status"] == 200
+    for client in (listener, sender):
+        client.close()
+
+
+def sync_line(client: LineClient) -> None:
+    client.send("ping\n")
+    assert client.text() == "."
+
+
+def test_redirects_are_followed_and_checked(allowed: RunningServer, site: int) -> None:
+    base = f"http://127.0.0.1:{site}"
+    around = ask(allowed, {"url": f"{base}/around"})
+    assert (around["result-status"], around["result-body"]) == (200, "héllo")
+    # localhost is not in web_request_hosts: its name resolves to loopback
+    away = ask(allowed, {"url": f"{base}/to-localhost"})
+    assert away["result-status"] == 403
+    assert "localhost is not a public address" in away["result-body"]
+    loop = ask(allowed, {"url": f"{base}/loop"})
+    assert loop["result-status"] == 508
+
+
+def test_private_addresses_are_refused_by_default(site: int) -> None:
+    with running_server(builtin_clients=True) as server:
+        for url in (f"http://127.0.0.1:{site}/hello", f"http://localhost:{site}/"):
+            refused = ask(server, {"url": url})
+            assert refused["result-status"] == 403, refused
+            assert "is not a public address" in refused["result-body"]
+
+
+def test_refusals_are_answered(allowed: RunningServer, site: int) -> None:
+    assert ask(allowed, {"url": "http://"})["result-body"] == MALFORMED
+    client = tcp_client(allowed, "hasty(JSON)")
+    url = f"http://127.0.0.1:{site}/hello"
+    line = f"sendraw http-web-request {json.dumps({'url': url})}\n"
+    client.send(line + line)
+    statuses = sorted(client.message()["result-status"] for _ in range(2))
+    assert statuses == [200, 429]
+    client.close()
+    unreachable = ask(allowed, {"url": "http://127.0.0.1:1/"})
+    assert unreachable["result-status"] == 502
+
+
+def test_the_client_can_be_turned_off() -> None:
+    with running_server(builtin_clients=True, web_requests=False) as server:
+        client = tcp_client(server, "lister(JSON)")
+        client.send("clients\n")
+        assert "http-web-request" not in client.text().split(",")
+        client.close()
