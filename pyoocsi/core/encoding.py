@@ -155,6 +155,8 @@ def _parse_exact(text: str) -> dict[str, Any]:
         value, _end = _decoder.raw_decode(text)
     except (json.JSONDecodeError, RecursionError) as exc:
         raise PayloadError(f"invalid JSON: {exc}") from None
+    except PayloadError:  # NaN or Infinity, refused by _reject_constant
+        raise
     except ValueError:  # Python's limit on the digits of one integer
         limit = sys.get_int_max_str_digits()
         raise PayloadError(f"invalid JSON: an integer over {limit} digits") from None

@@ -46,7 +46,15 @@ from pyoocsi.core.store import Retained, Store
 from pyoocsi.core.timing import TooFarAheadError, due_time, retain_ms
 from pyoocsi.functions import ExpressionError, FunctionSpec
 
-__all__ = ["Channel", "Client", "Hub", "HubStats", "SendRefusedError", "Sink"]
+__all__ = [
+    "Channel",
+    "Client",
+    "Hub",
+    "HubStats",
+    "PasswordCheck",
+    "SendRefusedError",
+    "Sink",
+]
 
 logger = logging.getLogger("pyoocsi.server")
 
@@ -62,10 +70,37 @@ Render = Callable[[Message], bytes]
 Wake = Callable[[], None]
 Sink = tuple[Render, list[bytes], Wake]
 
-# Checks a private client's password and calls the answer with the verdict, at
-# once or later: a slow check (a key derivation) must not hold up the hub, so
-# the server runs it elsewhere and answers on the hub's thread.
-Authenticate = Callable[[str, str, Callable[[bool], None]], None]
+
+class PasswordCheck:
+    """A newcomer's password, to be checked by :attr:`Hub.authenticate`.
+
+    The check answers at once or later: a slow one (a key derivation) must not
+    hold up the hub, so the server runs it elsewhere, may skip it when the
+    newcomer is no longer :meth:`wanted`, and answers on the hub's thread.
+    """
+
+    def __init__(self, hub: Hub, peer: Peer, handshake: Handshake, local: bool) -> None:
+        assert handshake.password is not None
+        self.name = handshake.name
+        self.password = handshake.password
+        self._hub, self._peer = hub, peer
+        self._handshake, self._local = handshake, local
+
+    def wanted(self) -> bool:
+        """Whether the newcomer still waits (safe to ask from another thread)."""
+        return self._peer in self._hub._checking
+
+    def answer(self, right: bool) -> None:
+        """The verdict: the newcomer gets its name, or is refused."""
+        reason = None if right else f"password wrong for name: {self.name}"
+        self._hub._checked(self._peer, self._handshake, self._local, reason)
+
+    def refuse(self, reason: str) -> None:
+        """No verdict: the newcomer is refused for ``reason``."""
+        self._hub._checked(self._peer, self._handshake, self._local, reason)
+
+
+Authenticate = Callable[[PasswordCheck], None]
 
 
 class SendRefusedError(Exception):
@@ -252,11 +287,7 @@ class Hub:
                 peer.refuse(f"password wrong for name: {name}")
                 return
             self._checking.add(peer)
-            check(
-                name,
-                handshake.password,
-                lambda right: self._checked(peer, handshake, local, right),
-            )
+            check(PasswordCheck(self, peer, handshake, local))
             return
         if self.protected(name):
             logger.warning(
@@ -269,13 +300,13 @@ class Hub:
         self._claim(peer, handshake, local)
 
     def _checked(
-        self, peer: Peer, handshake: Handshake, local: bool, right: bool
+        self, peer: Peer, handshake: Handshake, local: bool, refusal: str | None
     ) -> None:
-        if peer not in self._checking:  # it went away meanwhile
+        if peer not in self._checking:  # it went away meanwhile, or shutdown
             return
         self._checking.discard(peer)
-        if not right:
-            peer.refuse(f"password wrong for name: {handshake.name}")
+        if refusal is not None:
+            peer.refuse(refusal)
             return
         self._claim(peer, handshake, local)
 
@@ -820,7 +851,10 @@ class Hub:
         return ",".join(self.clients)
 
     def shutdown(self) -> None:
-        """Disconnect every client (they get ``bye``)."""
+        """Disconnect every client (they get ``bye``) and refuse newcomers."""
+        waiting, self._checking = self._checking, set()
+        for peer in waiting:
+            peer.refuse("the server is shutting down")
         for name in list(self.clients):
             self.depart(name, Departure.SHUTDOWN)
 

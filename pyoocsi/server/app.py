@@ -6,11 +6,10 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from pyoocsi._version import __version__
-from pyoocsi.core.hub import Hub
+from pyoocsi.core.hub import Hub, PasswordCheck
 from pyoocsi.core.settings import Settings
 from pyoocsi.server.state import StateStore
 from pyoocsi.server.tcp import Flusher, TcpConnection
@@ -21,6 +20,7 @@ __all__ = ["Server"]
 
 logger = logging.getLogger("pyoocsi.server")
 
+MAX_CHECKS_WAITING = 64  # password checks queued for the PBKDF2 thread
 TICK_SECONDS = 0.5  # keep-alive, name probes and presence lists are checked this often
 SHUTDOWN_GRACE = 2.0  # seconds clients get to receive their ``bye``
 
@@ -53,6 +53,7 @@ class Server:
         # One thread for PBKDF2 runs: wrong passwords queue there, while the
         # event loop goes on serving everyone else.
         self._checker: ThreadPoolExecutor | None = None
+        self._checks_waiting = 0
 
     async def start(self) -> None:
         """Open the listeners and start the periodic work."""
@@ -88,28 +89,43 @@ class Server:
             self.settings.presence_style,
         )
 
-    def _authenticate(
-        self, name: str, password: str, answer: Callable[[bool], None]
-    ) -> None:
+    def _authenticate(self, check: PasswordCheck) -> None:
         """The hub's password check: recalled at once, or PBKDF2 in the thread."""
         assert self._users is not None and self._checker is not None
-        known = self._users.recall(name, password)
+        users = self._users
+        known = users.recall(check.name, check.password)
         if known is not None:
-            answer(known)
+            check.answer(known)
+            return
+        if self._checks_waiting >= MAX_CHECKS_WAITING:
+            logger.warning("password check for %s refused: too many", check.name)
+            check.refuse("too many password checks waiting, try again later")
             return
         loop = asyncio.get_running_loop()
+        self._checks_waiting += 1
 
-        def done(future: Future[bool]) -> None:
+        def run() -> bool | None:
+            # a newcomer that has gone costs no PBKDF2 run
+            return users.check(check.name, check.password) if check.wanted() else None
+
+        def done(future: Future[bool | None]) -> None:
             if future.cancelled():  # the server is stopping: nobody waits
                 return
+            with contextlib.suppress(RuntimeError):  # the loop may have closed
+                loop.call_soon_threadsafe(finished, future)
+
+        def finished(future: Future[bool | None]) -> None:
+            self._checks_waiting -= 1
             error = future.exception()
             if error is not None:
-                logger.error("checking the password of %s failed: %r", name, error)
-            right = error is None and future.result()
-            with contextlib.suppress(RuntimeError):  # the loop may have closed
-                loop.call_soon_threadsafe(answer, right)
+                logger.error(
+                    "checking the password of %s failed: %r", check.name, error
+                )
+                check.refuse("the password could not be checked")
+            elif future.result() is not None:
+                check.answer(bool(future.result()))
 
-        self._checker.submit(self._users.check, name, password).add_done_callback(done)
+        self._checker.submit(run).add_done_callback(done)
 
     def _schedule_tick(self) -> None:
         loop = asyncio.get_running_loop()

@@ -94,7 +94,10 @@ def _number(value: Any) -> float | None:
     """A JSON number as a finite float; None for anything else."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer too large for a float
+        return None
     return number if math.isfinite(number) else None
 
 
@@ -181,8 +184,12 @@ class Registry:
         x, y = _number(data.get("x")), _number(data.get("y"))
         distance = _number(data.get("distance"))
         if x is not None and y is not None and distance is not None:
-            closest = _number(data.get("closest"))
-            limit = CLOSEST if closest is None else int(closest)
+            closest = data.get("closest", CLOSEST)
+            if isinstance(closest, int) and not isinstance(closest, bool):
+                limit = closest
+            else:
+                number = _number(closest)
+                limit = CLOSEST if number is None else int(number)
             found = self.near(x, y, distance, limit)
             return {
                 "x": data["x"],

@@ -17,7 +17,9 @@ them:
 
 Private channels, names starting with ``OOCSI_`` and names with spaces are
 left out, and so are private clients' subscriptions. A device without a
-location hangs from its client alone (the reference leaves it out).
+location hangs from its client alone (the reference leaves it out). Node ids
+are unique: an announced place, device or component whose id is already taken
+is left out, with the links that would hang from it.
 """
 
 from __future__ import annotations
@@ -70,32 +72,41 @@ def _add_devices(
     nodes: list[dict[str, Any]],
     links: list[dict[str, Any]],
 ) -> None:
-    locations: dict[str, None] = {}
-    for device in devices.devices.values():
-        locations.update(dict.fromkeys(device.locations))
-    for location in locations:
-        label = f"\N{ROUND PUSHPIN} {location}"
-        nodes.append({"id": location, "group": 3, "value": 3, "label": label})
-        links.append({"source": SERVER_NODE, "target": location})
+    # Ids are unique: an announced name that is already a node's id (a place
+    # called like a channel, say) is left out with what hangs from it.
+    taken = {node["id"] for node in nodes}
+
+    def add(node_id: str, group: int, value: int, label: str) -> bool:
+        if node_id in taken:
+            return False
+        taken.add(node_id)
+        nodes.append({"id": node_id, "group": group, "value": value, "label": label})
+        return True
+
+    places = {
+        place: add(place, 3, 3, f"\N{ROUND PUSHPIN} {place}")
+        for device in devices.devices.values()
+        for place in device.locations
+        if place not in taken
+    }
+    links.extend(
+        {"source": SERVER_NODE, "target": p} for p, new in places.items() if new
+    )
     for device in devices.devices.values():
         node = f"[ {device.name} ]"
-        label = f"\N{PACKAGE} {device.name}"
-        nodes.append({"id": node, "group": 4, "value": 1, "label": label})
+        if not add(node, 4, 1, f"\N{PACKAGE} {device.name}"):
+            continue
         links.extend(
-            {"source": location, "target": node} for location in device.locations
+            {"source": p, "target": node} for p in device.locations if places.get(p)
         )
         client = hub.clients.get(device.device_id)
         if client is not None and _shown(client.name, client):
             links.append({"source": device.device_id, "target": node})
         for component in device.components.values():
             part = f"{device.name}_{component.name}"
-            label = (
-                f"{component.name} ({component.type})"
-                if component.type
-                else component.name
-            )
-            nodes.append({"id": part, "group": 5, "value": 2, "label": label})
-            links.append({"source": node, "target": part})
+            kind = f" ({component.type})" if component.type else ""
+            if add(part, 5, 2, component.name + kind):
+                links.append({"source": node, "target": part})
 
 
 async def network_json(request: web.Request) -> web.Response:

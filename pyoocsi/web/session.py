@@ -22,7 +22,7 @@ import logging
 from typing import Protocol
 
 from pyoocsi.core.handshake import Handshake
-from pyoocsi.core.hub import RESERVED_NAMES, Client, Hub
+from pyoocsi.core.hub import Client, Hub
 from pyoocsi.core.message import Message
 from pyoocsi.core.peer import Departure
 from pyoocsi.core.session import State
@@ -177,8 +177,8 @@ class WebSocketSession:
 
     def refuse(self, reason: str) -> None:
         name = self._asked_for
-        if name and (name in self.hub.names or name in RESERVED_NAMES):
-            reason = f"client {name} exists already"
+        if name and reason.startswith("name already registered"):
+            reason = f"client {name} exists already"  # the reference's words
         logger.warning("%s refused: %s", self.describe(), reason)
         self.state = State.CLOSED
         self._held.clear()

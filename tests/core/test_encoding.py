@@ -67,6 +67,12 @@ def test_parse_refuses_broken_objects(text: str) -> None:
         parse_object(text)
 
 
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_non_numbers_are_refused_by_name(constant: str) -> None:
+    with pytest.raises(PayloadError, match=f"^{constant} is not JSON$"):
+        parse_object(f'{{"v": {constant}}}')
+
+
 def test_text_payload_becomes_data() -> None:
     assert read_payload("  spaced text ") == ({"data": "  spaced text "}, None)
     assert read_payload("[1,2]") == ({"data": "[1,2]"}, None)

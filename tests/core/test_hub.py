@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from pyoocsi.core.handshake import Handshake, parse_handshake
-from pyoocsi.core.hub import Client, Hub
+from pyoocsi.core.hub import Client, Hub, PasswordCheck
 from pyoocsi.core.message import Message
 from pyoocsi.core.peer import Departure
 from pyoocsi.core.settings import Settings
@@ -144,12 +143,10 @@ class LaterChecks:
     """A password check that answers only when the test says so."""
 
     def __init__(self) -> None:
-        self.asked: list[tuple[str, str, Callable[[bool], None]]] = []
+        self.asked: list[PasswordCheck] = []
 
-    def __call__(
-        self, name: str, password: str, answer: Callable[[bool], None]
-    ) -> None:
-        self.asked.append((name, password, answer))
+    def __call__(self, check: PasswordCheck) -> None:
+        self.asked.append(check)
 
 
 def test_a_password_is_checked_before_the_name_is_given() -> None:
@@ -157,13 +154,13 @@ def test_a_password_is_checked_before_the_name_is_given() -> None:
     checks = hub.authenticate = LaterChecks()
     right = attempt(hub, "carl:secret(JSON)")
     wrong = attempt(hub, "dora:guess(JSON)")
-    assert [(n, p) for n, p, _ in checks.asked] == [
+    assert [(c.name, c.password) for c in checks.asked] == [
         ("carl", "secret"),
         ("dora", "guess"),
     ]
     assert right.events == wrong.events == [] and hub.clients == {}
-    checks.asked[1][2](False)
-    checks.asked[0][2](True)
+    checks.asked[1].answer(False)
+    checks.asked[0].answer(True)
     assert wrong.events == [("refuse", "password wrong for name: dora")]
     assert right.events == [("admit", "carl")]
     assert list(hub.clients) == ["carl"] and hub.clients["carl"].private
@@ -173,10 +170,28 @@ def test_a_newcomer_gone_during_its_password_check_gets_no_name() -> None:
     hub, _ = make_hub()
     checks = hub.authenticate = LaterChecks()
     gone = attempt(hub, "carl:secret(JSON)")
+    assert checks.asked[0].wanted()
     hub.withdraw(gone)
-    checks.asked[0][2](True)
+    assert not checks.asked[0].wanted()  # the check need not run at all
+    checks.asked[0].answer(True)
     assert gone.events == [] and "carl" not in hub.names
     join(hub, "carl(JSON)")  # the name is still free
+
+
+def test_newcomers_waiting_for_their_check_are_refused_at_shutdown() -> None:
+    hub, _ = make_hub()
+    checks = hub.authenticate = LaterChecks()
+    waiting = attempt(hub, "carl:secret(JSON)")
+    busy = attempt(hub, "dora:pw(JSON)")
+    checks.asked[1].refuse("too many password checks waiting, try again later")
+    assert busy.events == [
+        ("refuse", "too many password checks waiting, try again later")
+    ]
+    hub.shutdown()
+    assert waiting.events == [("refuse", "the server is shutting down")]
+    checks.asked[0].answer(True)  # an answer after the shutdown changes nothing
+    assert waiting.events == [("refuse", "the server is shutting down")]
+    assert hub.clients == {}
 
 
 def test_a_name_taken_during_the_password_check_is_refused_after_it() -> None:
@@ -184,7 +199,7 @@ def test_a_name_taken_during_the_password_check_is_refused_after_it() -> None:
     checks = hub.authenticate = LaterChecks()
     late = attempt(hub, "carl:secret(JSON)")
     join(hub, "carl(JSON)")
-    checks.asked[0][2](True)
+    checks.asked[0].answer(True)
     assert late.events == [("refuse", "name already registered: carl")]
 
 

@@ -15,6 +15,7 @@ import pytest
 
 from pyoocsi.server.testing import running_server
 from pyoocsi.server.users import hash_password
+from tests.web.wsclient import WsClient, run
 from tests.wire import LineClient, sync
 
 Connect = Callable[..., LineClient]
@@ -166,3 +167,19 @@ def test_private_channel_refuses_wrong_passwords_visibly(
     warnings = [r.getMessage() for r in caplog.records]
     assert any("refused on channel pc: wrong password" in w for w in warnings)
     assert any("wrong password for channel pc" in w for w in warnings)
+
+
+def test_a_wrong_password_for_a_held_name_is_named_over_websocket(
+    users_file: Path,
+) -> None:
+    with running_server(users=str(users_file)) as server:
+        alice, _ = handshake(server.host, server.port, "alice:s3cret(JSON)")
+
+        async def scenario() -> None:
+            async with WsClient(server.http_port) as guess:
+                await guess.send("alice:wrong")
+                reply = await guess.frame()
+                assert reply == '{"message" : "ERROR: password wrong for name: alice"}'
+
+        run(scenario())
+        alice.close()

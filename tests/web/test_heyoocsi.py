@@ -150,6 +150,23 @@ def test_a_device_is_forgotten_an_hour_after_its_client_left() -> None:
     assert registry.devices == {}
 
 
+def test_numbers_too_large_for_a_float_are_no_place_and_no_limit() -> None:
+    registry = Registry()
+    huge = 10**400
+    registry.announce(
+        {
+            "first": {"location": {"p": [huge, 1], "q": [0, 0]}},
+            "after": {"location": {"q": [1, 0]}},
+        },
+        "x",
+    )
+    assert registry.devices["first"].locations == {"q": (0.0, 0.0)}
+    assert list(registry.devices) == ["first", "after"]
+    answer = registry.answer({"x": 0, "y": 0, "distance": 5, "closest": huge})
+    assert answer is not None and answer["clients"] == ["x", "x"]
+    assert registry.answer({"x": huge, "y": 0, "distance": 5}) is None
+
+
 def test_devices_and_their_parts_are_limited() -> None:
     registry = Registry(max_devices=2)
     many = {f"k{i}": [i, i] for i in range(MAX_PARTS + 5)}
@@ -263,6 +280,26 @@ def test_network_json_holds_the_bus_and_the_devices(
     assert not any(name.startswith("OOCSI_") for name in nodes)
     every_id = set(nodes)
     assert all(a in every_id and b in every_id for a, b in links)
+    # announced names that are already node ids are left out, ids stay unique
+    member.send(
+        "sendraw heyOOCSI! "
+        + json.dumps(
+            {
+                "net_member": {
+                    "location": {"net_room": [0, 0], "OOCSI Server": [1, 1]},
+                    "components": {"x": {"channel_name": "c"}},
+                },
+                "[ my_lamp ]": {"location": {"[ my_lamp ]": [0, 0]}},
+            }
+        )
+        + "\n"
+    )
+    sync(member)
+    graph = network(oocsi_server)
+    ids = [node["id"] for node in graph["nodes"]]
+    assert len(ids) == len(set(ids))
+    assert {node["id"]: node["group"] for node in graph["nodes"]}["net_room"] == 1
+    assert "[ net_member ]" in ids and "net_member_x" in ids
     member.close()
 
 

@@ -152,6 +152,12 @@ def test_network_page_filters_clients_by_name(oocsi_server: RunningServer) -> No
             await browser.wait_for("oocsiGraph.nodes().includes('other:client')")
             assert await browser.evaluate("location.pathname") == "/network"
             await browser.screenshot(ARTIFACTS / "network-full.png")
+            # a filter that is not valid percent-encoding is taken as typed
+            await browser.goto(f"http://127.0.0.1:{port}/network/50%25%E0%A4%A")
+            typed = await browser.wait_for(
+                "oocsiGraph && document.getElementById('filter').value"
+            )
+            assert typed == "50%25%E0%A4%A"
             assert browser.exceptions == []
 
     try:
