@@ -26,7 +26,7 @@ def test_the_readme_has_the_examples_this_test_runs() -> None:
 def test_readme_example_runs(block: str) -> None:
     with running_server() as server:
         watcher = LineClient(server.host, server.port)
-        watcher.send("readme_watcher(JSON)\nsubscribe testchannel\nsubscribe colors\n")
+        watcher.send("readme_watcher(JSON)\nsubscribe my_channel\nsubscribe colors\n")
         assert "welcome" in watcher.text()
         sync(watcher)
         # The only change: the example's "localhost" becomes this test's server.
@@ -42,5 +42,5 @@ def test_readme_example_runs(block: str) -> None:
         assert done.returncode == 0, done.stderr
         message = watcher.message()
         assert message["color"] == 120
-        assert message["recipient"] in ("testchannel", "colors")
+        assert message["recipient"] in ("my_channel", "colors")
         watcher.close()

@@ -28,22 +28,25 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
             "without its password."
         ),
     )
-    parser.add_argument(
-        "--file",
-        default=os.environ.get("OOCSI_USERS") or "users.txt",
-        help="the users file (default: $OOCSI_USERS or users.txt)",
-    )
+    help_text = "the users file (default: $OOCSI_USERS or users.txt)"
+    default = os.environ.get("OOCSI_USERS") or "users.txt"
+    parser.add_argument("--file", default=default, help=help_text)
+    # --file may come after the action too (oocsi users add ada --file f)
+    after = argparse.ArgumentParser(add_help=False)
+    after.add_argument("--file", default=argparse.SUPPRESS, help=help_text)
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    add = actions.add_parser("add", help="add a name or change its password")
+    add = actions.add_parser(
+        "add", parents=[after], help="add a name or change its password"
+    )
     add.add_argument("name")
     add.add_argument(
         "--password-stdin",
         action="store_true",
         help="read the password from the first line of standard input",
     )
-    remove = actions.add_parser("remove", help="remove a name")
+    remove = actions.add_parser("remove", parents=[after], help="remove a name")
     remove.add_argument("name")
-    actions.add_parser("list", help="list the names")
+    actions.add_parser("list", parents=[after], help="list the names")
     parser.set_defaults(handler=run)
 
 

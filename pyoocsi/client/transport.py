@@ -174,8 +174,12 @@ async def _open_websocket(url: str, timeout: float) -> WebSocketTransport:
         )
     except (TimeoutError, aiohttp.ClientError, OSError) as exc:
         await session.close()
+        # aiohttp's own words name its connection pool ("ssl:default"); the
+        # socket's error says what happened
+        cause = getattr(exc, "os_error", None) or exc
+        reason = getattr(cause, "strerror", None) or str(cause)
         raise ConnectionFailed(
-            f"cannot reach {url}: {exc or type(exc).__name__}"
+            f"cannot reach {url}: {reason or type(exc).__name__}"
         ) from exc
     return WebSocketTransport(session, ws)
 

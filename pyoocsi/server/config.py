@@ -42,7 +42,8 @@ HELP: dict[str, str] = {
     "meta_channels": "publish the OOCSI_* meta channels: true or false (default true)",
     "users": "users file of private names (write it with 'oocsi users add')",
     "state_dir": "directory that keeps delayed and retained messages across restarts",
-    "builtin_clients": "run echo, heyOOCSIClient and the generators (default true)",
+    "builtin_clients": "run the built-in clients: echo, heyOOCSIClient, "
+    "http-web-request, timechannel, testchannel (default true)",
     "max_body": "bytes in one HTTP request body (default 1 MiB)",
     "max_sse": "server-sent event streams open at once (default 1000)",
     "sse_buffer": "events queued for one event stream before it ends (default 1000)",

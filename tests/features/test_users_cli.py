@@ -46,3 +46,15 @@ def test_add_with_a_piped_password_lets_the_name_in(tmp_path: Path) -> None:
         client = OOCSI("ada:s3cret", "127.0.0.1", server.port)
         assert "ada" in client.clients()
         client.stop()
+
+
+def test_the_file_may_also_follow_the_action(tmp_path: Path) -> None:
+    first, second = tmp_path / "first.txt", tmp_path / "second.txt"
+    # "--file first" before the action, "--file second" after it: the later wins
+    added = users(first, "add", "ada", "--file", str(second), stdin="pw\n")
+    assert added.returncode == 0, added.stderr
+    assert not first.exists()
+    assert users(first, "list", "--file", str(second), stdin=None).stdout == "ada\n"
+    gone = users(first, "remove", "ada", "--file", str(second), stdin=None)
+    assert gone.returncode == 0, gone.stderr
+    assert users(second, "list", stdin=None).stdout == ""
