@@ -14,7 +14,7 @@ Rules:
   404 for a malformed URL (as the reference), 403 for an address that is not
   public, 429 for a sender asking again within :data:`INTERVAL`, 503 when
   :data:`MAX_IN_FLIGHT` requests are running, 502 when the server cannot be
-  reached, 504 after :data:`TIMEOUT`.
+  reached or its answer cannot be followed, 504 after :data:`TIMEOUT`.
 - Only public addresses are reached, redirects included (at most
   :data:`MAX_REDIRECTS`): a host name is resolved first and every address
   checked, so a name cannot lead to the server's own network. The
@@ -223,6 +223,8 @@ class WebRequestClient(LocalPeer):
             reason = _reason(exc)
             status = 403 if isinstance(_cause(exc), _BlockedError) else 502
             body, content_type = reason, "text/plain"
+        except ValueError as exc:  # an answer aiohttp cannot follow (a bad Location)
+            status, body, content_type = 502, f"unusable answer: {exc}", "text/plain"
         if status >= 400:
             logger.info("web request to %s: %d %s", request.url.host, status, body)
         self._answer(request.reply_to, data, status, body, content_type)

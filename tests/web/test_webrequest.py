@@ -43,6 +43,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif self.path == "/to-localhost":
             target = f"http://localhost:{port}/hello"
             self._answer(302, b"", {"Location": target})
+        elif self.path == "/bad-location":
+            self._answer(302, b"", {"Location": "http://[bad"})
         elif self.path == "/loop":
             self._answer(302, b"", {"Location": "/loop"})
         else:
@@ -180,6 +182,9 @@ def test_redirects_are_followed_and_checked(allowed: RunningServer, site: int) -
     assert "localhost is not a public address" in away["result-body"]
     loop = ask(allowed, {"url": f"{base}/loop"})
     assert loop["result-status"] == 508
+    bad = ask(allowed, {"url": f"{base}/bad-location"})
+    assert bad["result-status"] == 502
+    assert bad["result-body"].startswith("unusable answer: ")
 
 
 def test_private_addresses_are_refused_by_default(site: int) -> None:
