@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from pyoocsi.server.testing import RunningServer, running_server
 from pyoocsi.web import WebSettings
 from tests.web.browser import Browser, find_chromium
 from tests.web.wsclient import WsClient, run, subscribed, tcp_client
-from tests.wire import TICK
+from tests.wire import TICK, sync
 
 CHROMIUM = find_chromium()
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
@@ -219,6 +220,69 @@ def test_heyoocsi_page_lists_devices_with_live_values(
         run(scenario())
     finally:
         device.close()
+
+
+def test_chat_widget_joins_talks_and_shows_other_traffic(
+    oocsi_server: RunningServer,
+) -> None:
+    assert CHROMIUM is not None
+    port = oocsi_server.http_port
+    bob = tcp_client(oocsi_server, "bob(JSON)")
+    bob.send("subscribe lounge\n")
+    sync(bob)
+
+    def chat(data: dict[str, object]) -> None:
+        bob.send(f"sendraw lounge {json.dumps(data)}\n")
+
+    async def scenario() -> None:
+        async with Browser(CHROMIUM) as browser:
+            # /tools has no OOCSI connection of its own: the widget makes one
+            await browser.goto(f"http://127.0.0.1:{port}/tools")
+            await browser.wait_for("document.querySelector('.oc-button') !== null")
+            assert await browser.evaluate("typeof OOCSI") == "undefined"
+            await browser.evaluate(
+                "document.querySelector('.oc-button').click();"
+                "const [name, channel] = document.querySelectorAll('.oc-panel input');"
+                "name.value = 'ann'; channel.value = 'lounge';"
+                "document.querySelector('.oc-panel button').click();"
+            )
+            joined = bob.message()
+            assert joined["sender"].startswith("ChatClient_")
+            assert (joined["message"], joined["username"]) == ("<JOIN>", "ann")
+            chat({"message": "hi ann", "username": "bob", "timestamp": 1})
+            chat({"temperature": 21})
+            await browser.wait_for(
+                "document.querySelector('.oc-log').textContent.includes('bob: hi ann')"
+                " && document.querySelector('.oc-json pre') !== null"
+            )
+            assert '"temperature": 21' in await browser.evaluate(
+                "document.querySelector('.oc-json pre').textContent"
+            )
+            await browser.evaluate(
+                "const box = document.querySelectorAll('.oc-panel input')[2];"
+                "box.value = 'hello bob';"
+                "box.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter'}));"
+            )
+            said = bob.message()
+            assert (said["message"], said["username"]) == ("hello bob", "ann")
+            assert isinstance(said["timestamp"], int)
+            # closed, the widget counts what arrives
+            await browser.evaluate("document.querySelector('.oc-button').click()")
+            chat({"message": "still there?", "username": "bob", "timestamp": 2})
+            badge = await browser.wait_for(
+                "document.querySelector('.oc-badge').textContent === '1'"
+                " && !document.querySelector('.oc-badge').hidden"
+            )
+            assert badge is True
+            cookies = await browser.evaluate("document.cookie")
+            assert "oc_username=ann" in cookies and "oc_channel=lounge" in cookies
+            await browser.screenshot(ARTIFACTS / "chat.png")
+            assert browser.exceptions == []
+
+    try:
+        run(scenario())
+    finally:
+        bob.close()
 
 
 def test_metrics_page_charts_live_numbers(oocsi_server: RunningServer) -> None:
