@@ -204,26 +204,40 @@ def _clock(timestamp_ms: int) -> str:
     return datetime.fromtimestamp(timestamp_ms / 1000).strftime("%H:%M:%S.%f")[:-3]
 
 
-def _row(*cells: str) -> None:
-    print(f"{cells[0]:<12} {cells[1]:<20} {cells[2]:<20} {cells[3]}", flush=True)
+class _Table:
+    """The ``--pretty`` table: a row per line, printed as it comes.
+
+    Rows cannot be realigned once printed, so a column widens to the longest
+    cell seen so far and the rows after it line up again.
+    """
+
+    def __init__(self, *header: str) -> None:
+        self.widths = [12, 20, 20]
+        self.row(*header)
+
+    def row(self, *cells: str) -> None:
+        *fixed, last = cells
+        self.widths = [max(w, len(c)) for w, c in zip(self.widths, fixed, strict=True)]
+        padded = (f"{c:<{w}}" for c, w in zip(fixed, self.widths, strict=True))
+        print(" ".join([*padded, last]), flush=True)
 
 
-def _print_message(message: Message, pretty: bool) -> None:
-    if not pretty:
+def _print_message(message: Message, table: _Table | None) -> None:
+    if table is None:
         _print_json(message.to_dict())
         return
     fields = " ".join(
         f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in message.data.items()
     )
-    _row(_clock(message.timestamp_ms), message.sender, message.recipient, fields)
+    table.row(_clock(message.timestamp_ms), message.sender, message.recipient, fields)
 
 
-def _print_presence(event: PresenceEvent, pretty: bool) -> None:
-    if not pretty:
+def _print_presence(event: PresenceEvent, table: _Table | None) -> None:
+    if table is None:
         _print_json(event.to_dict())
         return
     who = event.member or ", ".join(event.members or [])
-    _row(_clock(event.message.timestamp_ms), event.target, event.event, who)
+    table.row(_clock(event.message.timestamp_ms), event.target, event.event, who)
 
 
 _MESSAGE_HEADER = ("time", "sender", "recipient", "data")
@@ -252,16 +266,16 @@ async def _stream(client: AsyncOOCSI, args: argparse.Namespace, presence: bool) 
         file=sys.stderr,
         flush=True,
     )
+    table = None
     if args.pretty:
-        header = _PRESENCE_HEADER if presence else _MESSAGE_HEADER
-        _row(*header)
+        table = _Table(*(_PRESENCE_HEADER if presence else _MESSAGE_HEADER))
     received = 0
     while args.count is None or received < args.count:
         item = await inbox.get()
         if presence:
-            _print_presence(item, args.pretty)
+            _print_presence(item, table)
         else:
-            _print_message(item, args.pretty)
+            _print_message(item, table)
         received += 1
     return 0
 

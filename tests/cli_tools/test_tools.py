@@ -60,6 +60,29 @@ def test_listen_pretty_table(server: RunningServer, peer: OOCSI, start: Start) -
     assert row.split()[1:] == ["peer", "t", "temp=21.5"]
 
 
+def test_listen_pretty_columns_widen_for_long_names(
+    server: RunningServer, peer: OOCSI, start: Start
+) -> None:
+    listener = start(
+        "listen", "t", "--pretty", "--count", "2", "--name", "eyes", port=server.port
+    )
+    wait_ready(listener)
+    long_name = "OOCSI/tools/a_rather_long_sender"
+    with OOCSI(long_name, "127.0.0.1", server.port) as sender:
+        sender.send("t", {"temp": 1})
+        sender.clients()  # a round trip: the first row comes first
+        peer.send("t", {"temp": 2})
+        code, out, err = finish(listener)
+    assert code == 0, err
+    _header, *rows = out.splitlines()
+    assert [row.split()[1:] for row in rows] == [
+        [long_name, "t", "temp=1"],
+        ["peer", "t", "temp=2"],
+    ]
+    # the row after the long name lines up with it
+    assert rows[0].index("temp=") == rows[1].index("temp=")
+
+
 def test_presence_events(server: RunningServer, peer: OOCSI, start: Start) -> None:
     watcher = start(
         "presence", "hall", "--count", "2", "--name", "guard", port=server.port
