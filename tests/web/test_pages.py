@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -220,6 +221,48 @@ def test_heyoocsi_page_lists_devices_with_live_values(
         run(scenario())
     finally:
         device.close()
+
+
+def devices(port: int) -> list[str]:
+    url = f"http://127.0.0.1:{port}/api/devices"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return [d["clientHandle"] for d in json.load(response)["devices"]]
+
+
+def test_the_browser_client_announces_a_device_to_the_registry(
+    oocsi_server: RunningServer,
+) -> None:
+    assert CHROMIUM is not None
+    port = oocsi_server.http_port
+
+    async def scenario() -> None:
+        async with Browser(CHROMIUM) as browser:
+            await browser.goto(f"http://127.0.0.1:{port}/test/visual")
+            handle = await browser.wait_for("OOCSI.isConnected() && OOCSI.handle()")
+            # a brick without an icon, as the reference registry could not take
+            await browser.evaluate(
+                "OOCSI.heyOOCSI('web_lamp').add_location('hall', 3, 4)"
+                ".add_switch_brick('power', 'power_ch', true).submit()"
+            )
+            for _ in range(100):  # the page's frame and the question race
+                if "web_lamp" in devices(port):
+                    break
+                await asyncio.sleep(TICK / 10)
+            async with WsClient(port) as asker:
+                await asker.login("web_asker")
+                await asker.send('sendjson heyOOCSIClient {"clientHandle":"web_lamp"}')
+                answer = (await asker.message())["data"]
+            assert answer["properties"] == {"device_id": handle}
+            assert answer["location"] == {"hall": [3.0, 4.0]}
+            assert answer["components"]["power"] == {
+                "channel_name": "power_ch",
+                "default_value": "true",
+                "type": "switch",
+                "icon": "",
+            }
+            assert browser.exceptions == []
+
+    run(scenario())
 
 
 def test_chat_widget_joins_talks_and_shows_other_traffic(
