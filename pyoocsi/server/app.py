@@ -68,6 +68,10 @@ class Server:
             self.state = StateStore.open(self.settings.state_dir)
             self.state.restore(self.hub)
             self.hub.store = self.state
+            devices = self.web.devices
+            for name, sender, value in self.state.devices():
+                devices.restore(name, value, sender)
+            devices.store = self.state
         flusher = Flusher(loop)
         self._tcp = await loop.create_server(
             lambda: TcpConnection(self.hub, flusher, self._connections),

@@ -41,7 +41,8 @@ HELP: dict[str, str] = {
     "max_functions": "function subscriptions per client (default 50)",
     "meta_channels": "publish the OOCSI_* meta channels: true or false (default true)",
     "users": "users file of private names (write it with 'oocsi users add')",
-    "state_dir": "directory that keeps delayed and retained messages across restarts",
+    "state_dir": "directory that keeps held and retained messages and heyOOCSI "
+    "devices across restarts",
     "builtin_clients": "run the built-in clients: echo, heyOOCSIClient, "
     "http-web-request, timechannel, testchannel (default true)",
     "max_body": "bytes in one HTTP request body (default 1 MiB)",

@@ -1,4 +1,5 @@
-"""Held and retained messages kept in SQLite, so a restart loses none of them.
+"""Held and retained messages (and heyOOCSI devices) kept in SQLite, so a
+restart loses none of them.
 
 The hub calls this store before it acknowledges a change (see
 :mod:`pyoocsi.core.store`); each call is one committed transaction in WAL mode,
@@ -9,11 +10,12 @@ after the restart: at least once, never lost.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pyoocsi.core.encoding import ENVELOPE_KEYS, parse_object
 from pyoocsi.core.message import Message
@@ -34,6 +36,11 @@ CREATE TABLE IF NOT EXISTS pending (
     recipient TEXT NOT NULL,
     due INTEGER NOT NULL,
     data BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS devices (
+    name TEXT PRIMARY KEY,
+    sender TEXT NOT NULL,
+    data TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS retained (
     channel TEXT PRIMARY KEY,
@@ -140,6 +147,22 @@ class StateStore:
 
     def retained_cleared(self, channel: str) -> None:
         self._db.execute("DELETE FROM retained WHERE channel = ?", (channel,))
+
+    # DeviceStore: what the heyOOCSI registry calls ----------------------------
+
+    def devices(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """The stored announcements: (device name, sender, value)."""
+        rows = self._db.execute("SELECT name, sender, data FROM devices ORDER BY rowid")
+        return [(name, sender, json.loads(data)) for name, sender, data in rows]
+
+    def device_set(self, name: str, sender: str, value: dict[str, Any]) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO devices VALUES (?, ?, ?)",
+            (name, sender, json.dumps(value)),
+        )
+
+    def device_removed(self, name: str) -> None:
+        self._db.execute("DELETE FROM devices WHERE name = ?", (name,))
 
     def close(self) -> None:
         self._db.close()

@@ -16,6 +16,8 @@ Rules:
   gets none. ``_MESSAGE_ID`` is kept, so ``call`` works.
 - A device whose client has been gone for an hour is forgotten; coming back
   within the hour starts that hour again.
+- With a state directory, devices survive a restart: each announcement is
+  written as it arrives and each forgotten device removed (:class:`DeviceStore`).
 - Limits: at most ``max_devices`` devices (a setting; a new one beyond it is
   refused with a warning, known ones are still updated) and at most
   :data:`MAX_PARTS` properties, locations and components each per device (the
@@ -32,7 +34,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any
+from typing import Any, Protocol
 
 from pyoocsi.core.encoding import render_value
 from pyoocsi.core.hub import Hub
@@ -45,6 +47,7 @@ __all__ = [
     "MAX_PARTS",
     "Component",
     "Device",
+    "DeviceStore",
     "HeyOOCSIClient",
     "Registry",
     "describe",
@@ -141,6 +144,18 @@ def _device(name: str, value: dict[str, Any], sender: str) -> Device:
     )
 
 
+class DeviceStore(Protocol):
+    """A durable copy of the registry's announcements."""
+
+    def device_set(self, name: str, sender: str, value: dict[str, Any]) -> None:
+        """A device was announced (``value`` as announced), replacing any earlier."""
+        ...
+
+    def device_removed(self, name: str) -> None:
+        """A device was forgotten."""
+        ...
+
+
 class Registry:
     """The announced devices, by device name, in order of first announcement."""
 
@@ -150,6 +165,7 @@ class Registry:
         self.max_devices = max_devices  # 0: no limit
         self.keep_absent = keep_absent
         self.devices: dict[str, Device] = {}
+        self.store: DeviceStore | None = None
 
     def announce(self, data: dict[str, Any], sender: str) -> list[str]:
         """Take in a ``heyOOCSI!`` message; the names of the devices it held."""
@@ -167,8 +183,14 @@ class Registry:
                 )
                 continue
             self.devices[name] = _device(name, value, sender)
+            if self.store is not None:
+                self.store.device_set(name, sender, value)
             names.append(name)
         return names
+
+    def restore(self, name: str, value: dict[str, Any], sender: str) -> None:
+        """Take back an announcement read from a store (not written again)."""
+        self.devices[name] = _device(name, value, sender)
 
     def answer(self, data: dict[str, Any]) -> dict[str, Any] | None:
         """The answer to a question sent to ``heyOOCSIClient``, or None."""
@@ -232,6 +254,8 @@ class Registry:
                 device.absent_since = now
             elif now - device.absent_since >= self.keep_absent:
                 del self.devices[name]
+                if self.store is not None:
+                    self.store.device_removed(name)
                 gone.append(name)
         return gone
 

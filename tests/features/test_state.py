@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from pyoocsi.server.state import StateStore
+from pyoocsi.web.heyoocsi import Registry
 from tests.interop.processes import ServeProcess, free_port, serve_flags
 from tests.wire import TICK, LineClient, sync
 
@@ -66,3 +68,46 @@ def test_pending_and_retained_messages_survive_a_restart(
         second.kill()
     # three for st_r and the delayed retained one; one retained message
     assert any("restored 4 held and 1 retained messages" in x for x in second.log)
+
+
+def test_heyoocsi_devices_survive_a_restart_and_leave_when_forgotten(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    first = start(port, tmp_path)
+    try:
+        device = connect(port, "st_dev")
+        device.send(
+            'sendraw heyOOCSI! {"st_lamp":{"location":{"hall":[1,2]},'
+            '"components":{"big":{"value":123456789012345678901234567890}}}}\n'
+        )
+        sync(device)
+        first.signal(signal.SIGKILL)
+        first.exit_code()
+        device.close()
+    finally:
+        first.kill()
+    second = start(port, tmp_path)
+    try:
+        asker = connect(port, "st_asker")
+        asker.send('sendraw heyOOCSIClient {"clientHandle":"st_lamp"}\n')
+        answer = asker.message()
+        assert answer["location"] == {"hall": [1.0, 2.0]}
+        assert answer["properties"] == {}
+        big = answer["components"]["big"]["default_value"]
+        assert big == "123456789012345678901234567890"
+        asker.close()
+    finally:
+        second.kill()
+    # the store holds what the registry holds: a forgotten device is removed
+    store = StateStore.open(tmp_path)
+    registry = Registry(keep_absent=0)
+    for name, sender, value in store.devices():
+        registry.restore(name, value, sender)
+    registry.store = store
+    assert list(registry.devices) == ["st_lamp"]
+    assert registry.devices["st_lamp"].device_id == "st_dev"
+    registry.sweep(lambda name: False, 0.0)
+    registry.sweep(lambda name: False, 1.0)
+    assert registry.devices == {} and store.devices() == []
+    store.close()
