@@ -190,8 +190,8 @@ def read_payload(payload: str) -> tuple[dict[str, Any], bytes | None]:
     """Turn the payload of ``sendraw``/``send``/``sendjson`` into message data.
 
     A payload starting with ``{`` must be a JSON object; any other text becomes
-    ``{"data": text}``, spaces kept. Both commands read payloads this way (see
-    docs/decisions.md).
+    ``{"data": text}``, spaces kept. All three commands read payloads this way
+    (see docs/decisions.md).
 
     Returns the data and, for the usual message, its JSON as :func:`render_data`
     writes it (None otherwise): the parse has just looked at every value's type,

@@ -24,6 +24,9 @@ Rules:
   retained message to a name nobody holds creates that channel.
 - A name held by a client is taken over by a newcomer only after the holder was
   pinged and stayed silent for ``probe_seconds``; the holder then times out.
+- A newcomer with a password waits for :attr:`Hub.authenticate`'s answer before
+  it gets its name; one that leaves meanwhile gets nothing (its check need not
+  run), and one still waiting at shutdown is refused.
 - Only lines received from a client count as its activity.
 """
 
@@ -47,6 +50,7 @@ from pyoocsi.core.timing import TooFarAheadError, due_time, retain_ms
 from pyoocsi.functions import ExpressionError, FunctionSpec
 
 __all__ = [
+    "NAME_TAKEN",
     "Channel",
     "Client",
     "Hub",
@@ -59,6 +63,7 @@ __all__ = [
 logger = logging.getLogger("pyoocsi.server")
 
 RESERVED_NAMES = frozenset({"SERVER", "SELF", *META_CHANNELS})
+NAME_TAKEN = "name already registered"  # how a refusal for a taken name begins
 
 # A peer the hub may feed directly: its wire form of a message (``render``,
 # which caches on the message, so subscribers sharing it render once per
@@ -287,7 +292,12 @@ class Hub:
                 peer.refuse(f"password wrong for name: {name}")
                 return
             self._checking.add(peer)
-            check(PasswordCheck(self, peer, handshake, local))
+            try:
+                check(PasswordCheck(self, peer, handshake, local))
+            except Exception:
+                logger.exception("checking the password of %s failed", name)
+                self._checking.discard(peer)
+                peer.refuse("the password could not be checked")
             return
         if self.protected(name):
             logger.warning(
@@ -330,7 +340,7 @@ class Hub:
             )
             self._clear_retained(entry)
         if name in RESERVED_NAMES or name in self.reserved or name in self.names:
-            peer.refuse(f"name already registered: {name}")
+            peer.refuse(f"{NAME_TAKEN}: {name}")
             return
         limit = self.settings.max_clients
         if limit and not local and len(self.clients) - self._local >= limit:
@@ -371,7 +381,7 @@ class Hub:
             peer, handshake = waiting.pop(0)
             self._admit(peer, handshake)
         for peer, _handshake in waiting:
-            peer.refuse(f"name already registered: {name}")
+            peer.refuse(f"{NAME_TAKEN}: {name}")
 
     def withdraw(self, peer: Peer) -> None:
         """A newcomer waiting for its password check or a name probe went away."""
@@ -605,11 +615,10 @@ class Hub:
     def publish_texts(self, client: Client, sends: list[tuple[str, str]]) -> None:
         """Several ``(recipient, payload)`` sends of one read, in order.
 
-        Each is :meth:`publish` of the parsed payload; the usual message (no
-        delay) goes straight to routing with the data JSON the parse already
-        wrote. A payload that is not valid JSON, or any refusal, is answered to
-        the client; so is a defect while routing (logged with its traceback),
-        so that it costs nobody their connection.
+        Each is :meth:`publish` of the parsed payload. A payload that is not
+        valid JSON, or any refusal, is answered to the client; so is a defect
+        while routing (logged with its traceback), so that it costs nobody their
+        connection.
         """
         wall_ms = self.wall_ms
         sender = client.name
@@ -624,6 +633,8 @@ class Hub:
                 if "_DELAY" in data or "_SCHEDULE" in data:
                     self.publish(sender, recipient, data)
                 else:
+                    # publish's usual case, inlined: a call less per message,
+                    # and the data JSON the parse already wrote goes along
                     message = Message(sender, recipient, wall_ms(), data, data_json)
                     self.route(message)
             except Exception:

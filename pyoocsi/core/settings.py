@@ -38,7 +38,7 @@ class Settings:
     users: str = ""  # users file of private client names and password hashes
     state_dir: str = ""  # where delayed and retained messages survive restarts
     # the web side (HTTP, websocket, server-sent events)
-    builtin_clients: bool = True  # echo, heyOOCSIClient and the generators
+    builtin_clients: bool = True  # echo, heyOOCSIClient, http-web-request, ...
     max_body: int = 1 * MIB  # bytes in one HTTP request body
     max_sse: int = 1000  # server-sent event streams open at once
     sse_buffer: int = 1000  # events queued for one stream before it is ended

@@ -126,8 +126,10 @@ class Server:
                     "checking the password of %s failed: %r", check.name, error
                 )
                 check.refuse("the password could not be checked")
-            elif future.result() is not None:
-                check.answer(bool(future.result()))
+            else:
+                right = future.result()
+                if right is not None:  # None: the newcomer had gone
+                    check.answer(right)
 
         self._checker.submit(run).add_done_callback(done)
 

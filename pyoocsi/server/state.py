@@ -156,8 +156,11 @@ class StateStore:
         return [(name, sender, json.loads(data)) for name, sender, data in rows]
 
     def device_set(self, name: str, sender: str, value: dict[str, Any]) -> None:
+        # an update keeps the row, so devices come back in order of first
+        # announcement, as the registry keeps them
         self._db.execute(
-            "INSERT OR REPLACE INTO devices VALUES (?, ?, ?)",
+            "INSERT INTO devices VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE"
+            " SET sender = excluded.sender, data = excluded.data",
             (name, sender, json.dumps(value)),
         )
 

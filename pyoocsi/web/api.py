@@ -13,7 +13,7 @@ from aiohttp import web
 
 from pyoocsi._version import __version__
 from pyoocsi.core.hub import Channel, Client, Hub
-from pyoocsi.web.heyoocsi import describe
+from pyoocsi.web.heyoocsi import describe, forget_gone
 from pyoocsi.web.keys import DEVICES, HUB, SETTINGS, STATE, WebState
 
 __all__ = ["add_routes", "prometheus_text", "snapshot"]
@@ -217,7 +217,7 @@ async def devices(request: web.Request) -> web.Response:
     answered, with its name, client and whether that client is connected."""
     hub = request.app[HUB]
     registry = request.app[DEVICES]
-    registry.sweep(hub.clients.__contains__, hub.monotonic())
+    forget_gone(registry, hub)
     return _json(
         {
             "devices": [

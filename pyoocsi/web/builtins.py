@@ -1,5 +1,5 @@
-"""Clients the web side runs on the bus: ``echo``, ``heyOOCSIClient`` and the
-two generators.
+"""Clients the web side runs on the bus: ``echo``, ``heyOOCSIClient``,
+``http-web-request`` and the two generators.
 
 - ``echo``: a direct message to ``echo`` comes back to its sender from
   ``echo`` with the same data (channels never echo to their sender).
@@ -33,7 +33,7 @@ from typing import Any
 from pyoocsi.core.hub import Channel, Hub
 from pyoocsi.core.message import Message
 from pyoocsi.web.heyoocsi import HeyOOCSIClient, Registry
-from pyoocsi.web.local import LocalPeer
+from pyoocsi.web.local import LocalPeer, answer_data
 from pyoocsi.web.settings import WebSettings
 from pyoocsi.web.webrequest import WebRequestClient
 
@@ -44,11 +44,11 @@ logger = logging.getLogger("pyoocsi.web")
 
 class EchoClient(LocalPeer):
     def __init__(self, hub: Hub) -> None:
-        super().__init__(hub, "echo", "built-in client")
+        super().__init__(hub, "echo", "built-in client", builtin=True)
 
     def received(self, message: Message) -> None:
-        if message.recipient == self.name and self.client is not None:
-            self.hub.publish(self.name, message.sender, dict(message.data))
+        if self.asked(message):
+            self.hub.publish(self.name, message.sender, answer_data(message.data))
 
 
 def time_data(now: datetime, epoch_ms: int) -> dict[str, Any]:

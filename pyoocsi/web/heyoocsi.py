@@ -19,9 +19,10 @@ Rules:
 - With a state directory, devices survive a restart: each announcement is
   written as it arrives and each forgotten device removed (:class:`DeviceStore`).
 - Limits: at most ``max_devices`` devices (a setting; a new one beyond it is
-  refused with a warning, known ones are still updated) and at most
+  refused with a warning, known ones are still updated), at most
   :data:`MAX_PARTS` properties, locations and components each per device (the
-  rest are left out).
+  rest are left out), and a description of at most :data:`MAX_DEVICE_BYTES`
+  bytes of JSON (a longer one is refused with a warning).
 
 The :class:`Registry` is plain data; :class:`HeyOOCSIClient` puts it on the bus.
 """
@@ -29,6 +30,7 @@ The :class:`Registry` is plain data; :class:`HeyOOCSIClient` puts it on the bus.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import math
 from collections.abc import Callable
@@ -51,15 +53,17 @@ __all__ = [
     "HeyOOCSIClient",
     "Registry",
     "describe",
+    "forget_gone",
 ]
 
-logger = logging.getLogger("pyoocsi.web.heyoocsi")
+logger = logging.getLogger("pyoocsi.web")
 
 ANNOUNCE_CHANNEL = "heyOOCSI!"
 CLIENT_NAME = "heyOOCSIClient"
 KEEP_ABSENT = 3600.0  # seconds a device outlives its client
 CLOSEST = 100  # devices in an answer about a point, unless asked otherwise
 MAX_PARTS = 100  # properties, locations and components kept per device
+MAX_DEVICE_BYTES = 64 * 1024  # the JSON of one device's description
 SWEEP_SECONDS = 60.0
 
 
@@ -182,6 +186,14 @@ class Registry:
                     self.max_devices,
                 )
                 continue
+            if len(json.dumps(value)) > MAX_DEVICE_BYTES:
+                logger.warning(
+                    "heyOOCSI device %s from %s refused: over %d bytes",
+                    name,
+                    sender,
+                    MAX_DEVICE_BYTES,
+                )
+                continue
             self.devices[name] = _device(name, value, sender)
             if self.store is not None:
                 self.store.device_set(name, sender, value)
@@ -260,6 +272,12 @@ class Registry:
         return gone
 
 
+def forget_gone(registry: Registry, hub: Hub) -> None:
+    """Sweep the registry against the hub's clients now (before it is read)."""
+    for name in registry.sweep(hub.clients.__contains__, hub.monotonic()):
+        logger.info("heyOOCSI device %s forgotten: its client left", name)
+
+
 def describe(device: Device) -> dict[str, Any]:
     """One device as a ``clientHandle`` question is answered."""
     return {
@@ -282,7 +300,7 @@ class HeyOOCSIClient(LocalPeer):
     """``heyOOCSIClient`` on the bus: listens on ``heyOOCSI!``, answers questions."""
 
     def __init__(self, hub: Hub, registry: Registry) -> None:
-        super().__init__(hub, CLIENT_NAME, "built-in client")
+        super().__init__(hub, CLIENT_NAME, "built-in client", builtin=True)
         self.registry = registry
         self._timer: asyncio.TimerHandle | None = None
 
@@ -299,9 +317,7 @@ class HeyOOCSIClient(LocalPeer):
         self.leave()
 
     def sweep(self) -> None:
-        gone = self.registry.sweep(self.hub.clients.__contains__, self.hub.monotonic())
-        for name in gone:
-            logger.info("heyOOCSI device %s forgotten: its client left", name)
+        forget_gone(self.registry, self.hub)
 
     def _schedule(self) -> None:
         loop = asyncio.get_running_loop()
@@ -315,9 +331,14 @@ class HeyOOCSIClient(LocalPeer):
         if self.client is None:
             return
         if message.recipient == ANNOUNCE_CHANNEL:
+            known = set(self.registry.devices)
             for name in self.registry.announce(message.data, message.sender):
-                logger.info("heyOOCSI device %s announced by %s", name, message.sender)
-        elif message.recipient == self.name:
+                # devices announce themselves again and again: only news is INFO
+                level = logging.DEBUG if name in known else logging.INFO
+                logger.log(
+                    level, "heyOOCSI device %s announced by %s", name, message.sender
+                )
+        elif self.asked(message):
             self.sweep()
             reply = self.registry.answer(message.data)
             if reply is not None:

@@ -29,7 +29,7 @@ from typing import Any
 from aiohttp import web
 
 from pyoocsi.core.hub import Channel, Client, Hub
-from pyoocsi.web.heyoocsi import Registry
+from pyoocsi.web.heyoocsi import Registry, forget_gone
 from pyoocsi.web.keys import DEVICES, HUB
 
 __all__ = ["SERVER_NODE", "add_routes", "graph"]
@@ -112,7 +112,7 @@ def _add_devices(
 async def network_json(request: web.Request) -> web.Response:
     hub = request.app[HUB]
     devices = request.app[DEVICES]
-    devices.sweep(hub.clients.__contains__, hub.monotonic())
+    forget_gone(devices, hub)
     return web.json_response(graph(hub, devices))
 
 

@@ -22,7 +22,7 @@ import logging
 from typing import Protocol
 
 from pyoocsi.core.handshake import Handshake
-from pyoocsi.core.hub import Client, Hub
+from pyoocsi.core.hub import NAME_TAKEN, Client, Hub
 from pyoocsi.core.message import Message
 from pyoocsi.core.peer import Departure
 from pyoocsi.core.session import State
@@ -177,7 +177,7 @@ class WebSocketSession:
 
     def refuse(self, reason: str) -> None:
         name = self._asked_for
-        if name and reason.startswith("name already registered"):
+        if name and reason.startswith(NAME_TAKEN):
             reason = f"client {name} exists already"  # the reference's words
         logger.warning("%s refused: %s", self.describe(), reason)
         self.state = State.CLOSED

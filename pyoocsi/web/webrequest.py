@@ -11,10 +11,13 @@ Rules:
   ``_MESSAGE_ID`` is kept and ``call`` works) with ``result-status``,
   ``result-body`` (text, at most :data:`MAX_BODY` bytes of it) and
   ``result-content-type``. Failures are answered too, with their own status:
-  404 for a malformed URL (as the reference), 403 for an address that is not
-  public, 429 for a sender asking again within :data:`INTERVAL`, 503 when
-  :data:`MAX_IN_FLIGHT` requests are running, 502 when the server cannot be
-  reached or its answer cannot be followed, 504 after :data:`TIMEOUT`.
+  404 for a malformed URL (as the reference), 405 for a method other than get
+  and post, 403 for an address that is not public, 429 for a sender asking
+  again within :data:`INTERVAL`, 503 when :data:`MAX_IN_FLIGHT` requests are
+  running, 502 when the server cannot be reached or its answer cannot be
+  followed, 504 after :data:`TIMEOUT`, 508 after :data:`MAX_REDIRECTS`.
+- Built-in clients never ask it (see :mod:`pyoocsi.web.local`), and an answer
+  sent back to it is not a question.
 - Only public addresses are reached, redirects included (at most
   :data:`MAX_REDIRECTS`): a host name is resolved first and every address
   checked, so a name cannot lead to the server's own network. The
@@ -41,18 +44,19 @@ from yarl import URL
 
 from pyoocsi.core.hub import Hub
 from pyoocsi.core.message import Message
-from pyoocsi.web.local import LocalPeer
+from pyoocsi.web.local import LocalPeer, answer_data
 
 __all__ = [
     "CLIENT_NAME",
     "Outbound",
     "RequestRefusedError",
     "WebRequestClient",
+    "public",
     "read_request",
     "reply_to",
 ]
 
-logger = logging.getLogger("pyoocsi.web.webrequest")
+logger = logging.getLogger("pyoocsi.web")
 
 CLIENT_NAME = "http-web-request"
 INTERVAL = 0.5  # seconds between two requests of one sender
@@ -73,6 +77,8 @@ class RequestRefusedError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Outbound:
+    """One request to make, and where its answer goes."""
+
     url: URL
     method: str  # GET or POST
     body: bytes | None
@@ -121,19 +127,40 @@ def _body(data: dict[str, Any]) -> tuple[bytes | None, str | None]:
     return text.encode(), "application/json"
 
 
+# IPv6 ranges that carry an IPv4 address in their low 32 bits: IPv4-compatible
+# and the NAT64 prefixes (RFC 6052, RFC 8215)
+_CARRIES_IPV4 = tuple(
+    ipaddress.ip_network(n) for n in ("::/96", "64:ff9b::/96", "64:ff9b:1::/48")
+)
+
+
 def public(address: str) -> bool:
-    """Whether an IP address is on the public internet."""
+    """Whether an IP address is on the public internet.
+
+    An IPv6 address that carries an IPv4 one (mapped, compatible, NAT64, 6to4,
+    Teredo) is public only if that IPv4 address is: a NAT64 gateway would
+    otherwise lead to the private network behind it.
+    """
     try:
-        return ipaddress.ip_address(address.split("%", 1)[0]).is_global
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
         return False
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = [ip.ipv4_mapped, ip.sixtofour, *(ip.teredo or ())]
+        if any(ip in net for net in _CARRIES_IPV4):
+            inner.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+        if any(v4 is not None and not v4.is_global for v4 in inner):
+            return False
+    return ip.is_global
 
 
-def _is_ip(host: str) -> bool:
+def _looks_numeric(host: str) -> bool:
+    """An IP address, or a host some socket layers read as one (``127.1``,
+    ``2130706433``, ``0177.0.0.1``): such hosts never reach a resolver."""
     try:
         ipaddress.ip_address(host)
     except ValueError:
-        return False
+        return ":" in host or host.replace(".", "").isdigit()
     return True
 
 
@@ -173,7 +200,7 @@ class WebRequestClient(LocalPeer):
         allowed_hosts: Collection[str] = (),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        super().__init__(hub, CLIENT_NAME, "built-in client")
+        super().__init__(hub, CLIENT_NAME, "built-in client", builtin=True)
         self.allowed = frozenset(h.strip().lower() for h in allowed_hosts if h.strip())
         self._clock = clock
         self._last: dict[str, float] = {}  # sender -> when it last asked
@@ -185,7 +212,8 @@ class WebRequestClient(LocalPeer):
         self.leave()
 
     def received(self, message: Message) -> None:
-        if self.client is None or message.recipient != self.name:
+        # an answer is never a question, whoever sends it back here
+        if not self.asked(message) or "result-status" in message.data:
             return
         data, sender = message.data, message.sender
         try:
@@ -218,15 +246,20 @@ class WebRequestClient(LocalPeer):
         except RequestRefusedError as exc:
             status, body, content_type = exc.status, str(exc), "text/plain"
         except TimeoutError:
-            status, body, content_type = 504, f"no answer within {TIMEOUT:g} s", ""
+            status, body = 504, f"no answer within {TIMEOUT:g} s"
+            content_type = "text/plain"
         except aiohttp.ClientError as exc:
             reason = _reason(exc)
             status = 403 if isinstance(_cause(exc), _BlockedError) else 502
             body, content_type = reason, "text/plain"
         except ValueError as exc:  # an answer aiohttp cannot follow (a bad Location)
             status, body, content_type = 502, f"unusable answer: {exc}", "text/plain"
+        except Exception:  # a defect: logged, and the asker still gets an answer
+            logger.exception("web request to %s failed", request.url.host)
+            status, body, content_type = 502, "the request failed", "text/plain"
         if status >= 400:
-            logger.info("web request to %s: %d %s", request.url.host, status, body)
+            brief = body if len(body) <= 80 else body[:77] + "..."
+            logger.info("web request to %s: %d %s", request.url.host, status, brief)
         self._answer(request.reply_to, data, status, body, content_type)
 
     async def _fetch(self, request: Outbound) -> tuple[int, str, str]:
@@ -254,12 +287,12 @@ class WebRequestClient(LocalPeer):
     def _check_literal(self, url: URL) -> None:
         # aiohttp does not resolve an IP address, so the resolver never sees it
         host = url.host or ""
-        if _is_ip(host) and host not in self.allowed and not public(host):
+        if _looks_numeric(host) and host not in self.allowed and not public(host):
             raise RequestRefusedError(403, f"{host} is not a public address")
 
     def _answer(
         self,
-        reply_to: str,
+        recipient: str,
         data: dict[str, Any],
         status: int,
         body: str,
@@ -267,11 +300,11 @@ class WebRequestClient(LocalPeer):
     ) -> None:
         if self.client is None:
             return
-        answer = dict(data)
+        answer = answer_data(data)
         answer["result-status"] = status
         answer["result-body"] = body
         answer["result-content-type"] = content_type
-        self.hub.publish(self.name, reply_to, answer)
+        self.hub.publish(self.name, recipient, answer)
 
 
 async def _head(response: aiohttp.ClientResponse) -> bytes:

@@ -178,6 +178,19 @@ def test_a_newcomer_gone_during_its_password_check_gets_no_name() -> None:
     join(hub, "carl(JSON)")  # the name is still free
 
 
+def test_a_failing_password_check_refuses_and_forgets_the_newcomer() -> None:
+    hub, _ = make_hub()
+
+    def broken(check: PasswordCheck) -> None:
+        raise OSError("users file gone")
+
+    hub.authenticate = broken
+    peer = attempt(hub, "carl:secret(JSON)")
+    assert peer.events == [("refuse", "the password could not be checked")]
+    hub.withdraw(peer)
+    join(hub, "carl(JSON)")  # nothing of the failed check is left behind
+
+
 def test_newcomers_waiting_for_their_check_are_refused_at_shutdown() -> None:
     hub, _ = make_hub()
     checks = hub.authenticate = LaterChecks()

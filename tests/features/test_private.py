@@ -16,7 +16,7 @@ import pytest
 from pyoocsi.server.testing import running_server
 from pyoocsi.server.users import hash_password
 from tests.web.wsclient import WsClient, run
-from tests.wire import LineClient, sync
+from tests.wire import TICK, LineClient, sync
 
 Connect = Callable[..., LineClient]
 
@@ -122,7 +122,7 @@ def test_a_slow_password_check_holds_up_nobody_else(tmp_path: Path) -> None:
         at = (server.host, server.port)
         guesser = LineClient(*at)
         guesser.send("slow:wrong(JSON)\n")  # about 2 s of PBKDF2 starts now
-        time.sleep(0.1)
+        time.sleep(TICK / 5)
         sender, _ = handshake(*at, "busy_a(JSON)")
         receiver, _ = handshake(*at, "busy_b(JSON)")
         sender.send('sendraw busy_b {"n":1}\n')

@@ -111,3 +111,15 @@ def test_heyoocsi_devices_survive_a_restart_and_leave_when_forgotten(
     registry.sweep(lambda name: False, 1.0)
     assert registry.devices == {} and store.devices() == []
     store.close()
+
+
+def test_stored_devices_come_back_in_order_of_first_announcement(
+    tmp_path: Path,
+) -> None:
+    store = StateStore.open(tmp_path)
+    registry = Registry()
+    registry.store = store
+    for name in ("a", "b", "a"):
+        registry.announce({name: {"properties": {"n": name}}}, "x")
+    assert [name for name, _, _ in store.devices()] == ["a", "b"]
+    store.close()

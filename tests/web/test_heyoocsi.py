@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from pyoocsi.server.testing import RunningServer, running_server
-from pyoocsi.web.heyoocsi import MAX_PARTS, Registry
+from pyoocsi.web.heyoocsi import MAX_DEVICE_BYTES, MAX_PARTS, Registry
 from tests.interop.clients import PackageClient
 from tests.web.wsclient import tcp_client
 from tests.wire import TICK, LineClient, sync
@@ -167,6 +167,12 @@ def test_numbers_too_large_for_a_float_are_no_place_and_no_limit() -> None:
     assert registry.answer({"x": huge, "y": 0, "distance": 5}) is None
 
 
+def test_a_description_over_the_byte_limit_is_refused() -> None:
+    registry = Registry()
+    big = {"properties": {"notes": "x" * MAX_DEVICE_BYTES}}
+    assert registry.announce({"big": big, "small": {}}, "x") == ["small"]
+
+
 def test_devices_and_their_parts_are_limited() -> None:
     registry = Registry(max_devices=2)
     many = {f"k{i}": [i, i] for i in range(MAX_PARTS + 5)}
@@ -242,7 +248,7 @@ def test_the_oocsi_package_announces_and_a_client_asks(
 
 def network(server: RunningServer) -> dict[str, Any]:
     url = f"http://127.0.0.1:{server.http_port}/network.json"
-    with urllib.request.urlopen(url, timeout=10) as response:
+    with urllib.request.urlopen(url, timeout=20 * TICK) as response:
         assert response.headers["Content-Type"].startswith("application/json")
         graph: dict[str, Any] = json.load(response)
     return graph
@@ -316,7 +322,7 @@ def test_the_max_devices_setting_reaches_the_registry() -> None:
 
 def get_json(server: RunningServer, path: str) -> Any:
     url = f"http://127.0.0.1:{server.http_port}{path}"
-    with urllib.request.urlopen(url, timeout=10) as response:
+    with urllib.request.urlopen(url, timeout=20 * TICK) as response:
         return json.load(response)
 
 

@@ -13,7 +13,7 @@ from pyoocsi.server.testing import RunningServer, running_server
 from pyoocsi.web import WebSettings
 from tests.web.browser import Browser, find_chromium
 from tests.web.wsclient import WsClient, run, subscribed, tcp_client
-from tests.wire import TICK, sync
+from tests.wire import TICK, LineClient, sync
 
 CHROMIUM = find_chromium()
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
@@ -169,18 +169,26 @@ def test_network_page_filters_clients_by_name(oocsi_server: RunningServer) -> No
         other.close()
 
 
+def announcing(server: RunningServer, name: str, devices: str) -> LineClient:
+    """A TCP client that has announced ``devices`` (JSON text) on heyOOCSI!."""
+    client = tcp_client(server, f"{name}(JSON)")
+    client.send(f"sendraw heyOOCSI! {devices}\n")
+    sync(client)
+    return client
+
+
 def test_heyoocsi_page_lists_devices_with_live_values(
     oocsi_server: RunningServer,
 ) -> None:
     assert CHROMIUM is not None
     port = oocsi_server.http_port
-    device = tcp_client(oocsi_server, "lamp_board(JSON)")
-    device.send(
-        "sendraw heyOOCSI! "
+    device = announcing(
+        oocsi_server,
+        "lamp_board",
         '{"desk_lamp":{"properties":{"device_id":"lamp_board"},'
         '"location":{"studio":[1,2]},"components":{'
         '"brightness":{"channel_name":"lamp_level","type":"number","value":10},'
-        '"power":{"channel_name":"lamp_power","type":"switch","state":false}}}}\n'
+        '"power":{"channel_name":"lamp_power","type":"switch","state":false}}}}',
     )
 
     async def scenario() -> None:
@@ -225,8 +233,37 @@ def test_heyoocsi_page_lists_devices_with_live_values(
 
 def devices(port: int) -> list[str]:
     url = f"http://127.0.0.1:{port}/api/devices"
-    with urllib.request.urlopen(url, timeout=10) as response:
+    with urllib.request.urlopen(url, timeout=20 * TICK) as response:
         return [d["clientHandle"] for d in json.load(response)["devices"]]
+
+
+def test_heyoocsi_page_takes_names_that_are_object_properties(
+    oocsi_server: RunningServer,
+) -> None:
+    assert CHROMIUM is not None
+    port = oocsi_server.http_port
+    device = announcing(
+        oocsi_server,
+        "proto_board",
+        '{"odd":{"location":{"constructor":[0,0],"__proto__":[1,1]},'
+        '"components":{"c":{"channel_name":"toString","type":"constructor"}}}}',
+    )
+
+    async def scenario() -> None:
+        async with Browser(CHROMIUM) as browser:
+            await browser.goto(f"http://127.0.0.1:{port}/heyOOCSI")
+            await browser.wait_for("window.heyOOCSIReady === true")
+            places = await browser.evaluate(
+                "[...document.querySelectorAll('[data-place]')]"
+                ".map(p => p.dataset.place)"
+            )
+            assert places == ["constructor", "__proto__"]
+            assert browser.exceptions == []
+
+    try:
+        run(scenario())
+    finally:
+        device.close()
 
 
 def test_the_browser_client_announces_a_device_to_the_registry(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -20,7 +21,7 @@ from pyoocsi.web.webrequest import (
     read_request,
 )
 from tests.web.wsclient import tcp_client
-from tests.wire import LineClient
+from tests.wire import TICK, LineClient
 
 _names = itertools.count()
 
@@ -124,6 +125,11 @@ def test_requests_are_read_as_the_reference_reads_them() -> None:
         ("169.254.169.254", False),
         ("::1", False),
         ("fe80::1%eth0", False),
+        ("::ffff:127.0.0.1", False),
+        ("::127.0.0.1", False),
+        ("64:ff9b::a9fe:a9fe", False),
+        ("64:ff9b::808:808", True),
+        ("2002:7f00:1::1", False),
         ("not an address", False),
     ],
 )
@@ -189,7 +195,13 @@ def test_redirects_are_followed_and_checked(allowed: RunningServer, site: int) -
 
 def test_private_addresses_are_refused_by_default(site: int) -> None:
     with running_server(builtin_clients=True) as server:
-        for url in (f"http://127.0.0.1:{site}/hello", f"http://localhost:{site}/"):
+        for url in (
+            f"http://127.0.0.1:{site}/hello",
+            f"http://localhost:{site}/",
+            f"http://2130706433:{site}/",
+            f"http://127.1:{site}/",
+            f"http://[::ffff:127.0.0.1]:{site}/",
+        ):
             refused = ask(server, {"url": url})
             assert refused["result-status"] == 403, refused
             assert "is not a public address" in refused["result-body"]
@@ -206,6 +218,33 @@ def test_refusals_are_answered(allowed: RunningServer, site: int) -> None:
     client.close()
     unreachable = ask(allowed, {"url": "http://127.0.0.1:1/"})
     assert unreachable["result-status"] == 502
+
+
+def stats(server: RunningServer) -> int:
+    url = f"http://127.0.0.1:{server.http_port}/api/stats"
+    with urllib.request.urlopen(url, timeout=20 * TICK) as response:
+        count: int = json.load(response)["messagesTotal"]
+    return count
+
+
+def test_answers_sent_to_built_in_clients_start_no_conversation(
+    allowed: RunningServer,
+) -> None:
+    client = tcp_client(allowed, "looper(JSON)")
+    for question in (
+        {"url": "", "channel": "http-web-request"},
+        {"url": "", "channel": "echo"},
+        {"url": "", "channel": "heyOOCSIClient", "x": 0, "y": 0, "distance": 1},
+        {"url": "", "channel": "looper", "_DELAY": 0.001, "_RETAIN": 60},
+    ):
+        client.send(f"sendraw http-web-request {json.dumps(question)}\n")
+    answer = client.message()  # the last one: its answer came to the asker
+    assert answer["result-status"] == 404
+    assert "_DELAY" not in answer and "_RETAIN" not in answer
+    before = stats(allowed)
+    client.silent(TICK)
+    assert stats(allowed) == before  # nothing went round in circles
+    client.close()
 
 
 def test_the_client_can_be_turned_off() -> None:

@@ -22,7 +22,12 @@
     var found = doc.cookie.split("; ").filter(function (c) {
       return c.indexOf(name + "=") === 0;
     })[0];
-    return found ? decodeURIComponent(found.slice(name.length + 1)) : "";
+    if (!found) return "";
+    try {
+      return decodeURIComponent(found.slice(name.length + 1));
+    } catch (e) {  // a cookie someone else wrote badly: start afresh
+      return "";
+    }
   }
 
   function keep(name, value, days) {
@@ -84,10 +89,6 @@
       var OOCSI = global.OOCSI;
       if (!OOCSI.isConnected() && !OOCSI.handle()) {
         OOCSI.connect(null, "ChatClient_####");
-      }
-      if (state.channel && state.channel !== channel) {
-        say(LEAVE);
-        OOCSI.unsubscribe(state.channel);
       }
       state.channel = channel;
       state.username = username;

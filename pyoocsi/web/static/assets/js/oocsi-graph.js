@@ -29,10 +29,10 @@
 
   function NetworkGraph(canvas) {
     this.canvas = canvas;
-    this.byName = {};
-    this.linkMap = {};
+    this.byName = Object.create(null);  // no prototype: any name is a name
+    this.linkMap = Object.create(null);
     this.dots = [];
-    this.listed = {};
+    this.listed = Object.create(null);
     var self = this;
     function frame() {
       self.step();
@@ -61,7 +61,7 @@
   /* The server's current clients and channels: add new ones, drop the gone. */
   NetworkGraph.prototype.names = function (clients, channels) {
     var self = this;
-    this.listed = {};
+    this.listed = Object.create(null);
     function list(kind) {
       return function (name) {
         if (hidden(name)) return;
@@ -110,7 +110,7 @@
   };
 
   NetworkGraph.prototype.prune = function (now) {
-    var held = {}, key;
+    var held = Object.create(null), key;
     for (key in this.linkMap) {
       var link = this.linkMap[key];
       if (now - link.last > LINK_LIFE) {
@@ -127,10 +127,10 @@
 
   /* Forget every node, link and dot (a page changing what it shows). */
   NetworkGraph.prototype.clear = function () {
-    this.byName = {};
-    this.linkMap = {};
+    this.byName = Object.create(null);  // no prototype: any name is a name
+    this.linkMap = Object.create(null);
     this.dots = [];
-    this.listed = {};
+    this.listed = Object.create(null);
   };
 
   /* The live links as "from>to", sorted: what the tests read. */

@@ -27,8 +27,9 @@
   var stopped = true;
   var retry = null;
   var waiting = [];
-  var subscriptions = {}; // channel -> [handler]
-  var calls = {}; // _MESSAGE_ID -> {done, timer}
+  // maps with no prototype: a channel called "constructor" is a channel too
+  var subscriptions = Object.create(null); // channel -> [handler]
+  var calls = Object.create(null); // _MESSAGE_ID -> {done, timer}
   var log = function () {};
   var fail = function (text) {
     if (root.console) root.console.warn("OOCSI: " + text);
