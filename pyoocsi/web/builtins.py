@@ -150,3 +150,8 @@ class Builtins:
         if self.web_request is not None:
             self.web_request.stop()
         self.echo.leave()
+
+    async def closed(self) -> None:
+        """Wait for what :meth:`stop` cancelled to end."""
+        if self.web_request is not None:
+            await self.web_request.closed()

@@ -8,7 +8,10 @@ Rules:
   ``data`` comes from the path, ``?data=`` or the body of a POST.
 - The first direct reply with the same ``_MESSAGE_ID`` is the answer: its
   ``html``, ``text``, ``json`` or ``csv`` field becomes the response body with
-  the matching content type; a reply with none of them is an empty 200.
+  the matching content type; a reply with none of them is an empty 200. HTML
+  comes with ``Content-Security-Policy: sandbox``: a page shows, but runs no
+  script in the server's origin (any client can make a reply say anything,
+  echo's included).
 - No reply within the call timeout is 504 (the reference says 404 after 5 s).
 """
 
@@ -84,6 +87,7 @@ def _response(reply: dict[str, Any]) -> web.Response:
             response = web.Response(text=body, content_type=content_type)
             if key == "html":
                 response.headers["Access-Control-Allow-Origin"] = "*"
+                response.headers["Content-Security-Policy"] = "sandbox"
             return response
     return web.Response()
 

@@ -145,6 +145,7 @@ class WebServer:
 
     async def stop(self) -> None:
         self.builtins.stop()
+        await self.builtins.closed()
         if self._entrance is not None:
             await self._entrance.close(SHUTDOWN_TIMEOUT)
             self._entrance = None

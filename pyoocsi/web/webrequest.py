@@ -19,8 +19,11 @@ Rules:
 - Built-in clients never ask it (see :mod:`pyoocsi.web.local`), and an answer
   sent back to it is not a question.
 - Only public addresses are reached, redirects included (at most
-  :data:`MAX_REDIRECTS`): a host name is resolved first and every address
-  checked, so a name cannot lead to the server's own network. The
+  :data:`MAX_REDIRECTS`, to http or https only): a host name is resolved first
+  and every address checked, so a name cannot lead to the server's own network.
+- The answer goes to the asker or to a channel, never to another client (403):
+  answers can be large, and strangers' questions must not flood a client off
+  the bus. At most :data:`MAX_PER_SECOND` requests start in one second. The
   ``web_request_hosts`` setting names hosts that may be reached anyway (a
   device on the LAN, say).
 """
@@ -33,6 +36,7 @@ import json
 import logging
 import socket
 import time
+from collections import deque
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
@@ -42,7 +46,7 @@ import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
-from pyoocsi.core.hub import Hub
+from pyoocsi.core.hub import Client, Hub
 from pyoocsi.core.message import Message
 from pyoocsi.web.local import LocalPeer, answer_data
 
@@ -60,8 +64,10 @@ logger = logging.getLogger("pyoocsi.web")
 
 CLIENT_NAME = "http-web-request"
 INTERVAL = 0.5  # seconds between two requests of one sender
+MAX_PER_SECOND = 20  # requests started in one second, for everyone (HTTP askers
+# can take a new name for every request, so a limit per sender alone is not one)
 MAX_IN_FLIGHT = 16  # requests running at once, for everyone
-MAX_BODY = 1024 * 1024  # bytes of an answer's body passed on
+MAX_BODY = 256 * 1024  # bytes of an answer's body passed on
 MAX_REDIRECTS = 5
 TIMEOUT = 10.0  # seconds for one request, redirects included
 MALFORMED = "The URL seems to be malformed."
@@ -98,13 +104,16 @@ def read_request(data: dict[str, Any], sender: str) -> Outbound:
     if not isinstance(text, str) or not text.strip():
         raise RequestRefusedError(404, MALFORMED)
     text = text.strip()
-    if not text.startswith("http"):
-        text = "https://" + text
+    if not text.lower().startswith(("http://", "https://")):
+        if "://" in text:  # another scheme
+            raise RequestRefusedError(404, MALFORMED)
+        text = "https://" + text  # "httpbin.org" is a host, not a scheme
     try:
         url = URL(text)
-    except ValueError:
+        host = url.host  # decoding a bad IDNA label fails only here
+    except (ValueError, IndexError, UnicodeError):  # yarl's ways to say "no"
         raise RequestRefusedError(404, MALFORMED) from None
-    if url.scheme not in ("http", "https") or not url.host:
+    if url.scheme not in ("http", "https") or not host:
         raise RequestRefusedError(404, MALFORMED)
     method = data.get("method", "get")
     method = method.upper() if isinstance(method, str) else ""
@@ -130,7 +139,8 @@ def _body(data: dict[str, Any]) -> tuple[bytes | None, str | None]:
 # IPv6 ranges that carry an IPv4 address in their low 32 bits: IPv4-compatible
 # and the NAT64 prefixes (RFC 6052, RFC 8215)
 _CARRIES_IPV4 = tuple(
-    ipaddress.ip_network(n) for n in ("::/96", "64:ff9b::/96", "64:ff9b:1::/48")
+    ipaddress.ip_network(n)
+    for n in ("::/96", "::ffff:0:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48")
 )
 
 
@@ -151,7 +161,9 @@ def public(address: str) -> bool:
             inner.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
         if any(v4 is not None and not v4.is_global for v4 in inner):
             return False
-    return ip.is_global
+        if ip.is_site_local:  # fec0::/10, deprecated but still routed inside
+            return False
+    return ip.is_global and not ip.is_multicast
 
 
 def _looks_numeric(host: str) -> bool:
@@ -162,6 +174,16 @@ def _looks_numeric(host: str) -> bool:
     except ValueError:
         return ":" in host or host.replace(".", "").isdigit()
     return True
+
+
+def _host_key(host: str) -> str:
+    """A host as the allow-list compares it: lower case, an IP address in its
+    one canonical spelling (``[::1]`` and ``0:0::1`` are ``::1``)."""
+    host = host.strip().lower().removeprefix("[").removesuffix("]")
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return host
 
 
 class _BlockedError(OSError):
@@ -183,7 +205,8 @@ class PublicResolver(AbstractResolver):
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
         found = await self._inner.resolve(host, port, family)
-        if host not in self._allowed and not all(public(r["host"]) for r in found):
+        allowed = _host_key(host) in self._allowed
+        if not allowed and not all(public(r["host"]) for r in found):
             raise _BlockedError(f"{host} is not a public address")
         return found
 
@@ -201,15 +224,20 @@ class WebRequestClient(LocalPeer):
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(hub, CLIENT_NAME, "built-in client", builtin=True)
-        self.allowed = frozenset(h.strip().lower() for h in allowed_hosts if h.strip())
+        self.allowed = frozenset(_host_key(h) for h in allowed_hosts if h.strip())
         self._clock = clock
         self._last: dict[str, float] = {}  # sender -> when it last asked
+        self._started: deque[float] = deque()  # when requests of the last second began
         self._running: set[asyncio.Task[None]] = set()
 
     def stop(self) -> None:
         for task in list(self._running):
             task.cancel()
         self.leave()
+
+    async def closed(self) -> None:
+        """Wait until the requests :meth:`stop` cancelled have ended."""
+        await asyncio.gather(*self._running, return_exceptions=True)
 
     def received(self, message: Message) -> None:
         # an answer is never a question, whoever sends it back here
@@ -218,15 +246,24 @@ class WebRequestClient(LocalPeer):
         data, sender = message.data, message.sender
         try:
             request = read_request(data, sender)
+            if self._recipient(data, sender) != request.reply_to:
+                raise RequestRefusedError(403, "answers go to the asker or a channel")
             self._admit(sender)
         except RequestRefusedError as exc:
             logger.warning("web request of %s refused: %s", sender, exc)
-            answer_to = reply_to(data, sender)
-            self._answer(answer_to, data, exc.status, str(exc), "text/plain")
+            recipient = self._recipient(data, sender)
+            self._answer(recipient, data, exc.status, str(exc), "text/plain")
             return
         task = asyncio.get_running_loop().create_task(self._run(request, data))
         self._running.add(task)
         task.add_done_callback(self._running.discard)
+
+    def _recipient(self, data: dict[str, Any], sender: str) -> str:
+        # An answer may be large: it goes to the asker or to a channel, never
+        # to another client, whom strangers' questions could flood off the bus.
+        recipient = reply_to(data, sender)
+        entry = self.hub.names.get(recipient.partition(":")[0])
+        return sender if isinstance(entry, Client) else recipient
 
     def _admit(self, sender: str) -> None:
         now = self._clock()
@@ -235,6 +272,14 @@ class WebRequestClient(LocalPeer):
             raise RequestRefusedError(429, f"one request per {INTERVAL:g} s")
         if len(self._running) >= MAX_IN_FLIGHT:
             raise RequestRefusedError(503, "too many requests running")
+        started = self._started
+        while started and now - started[0] >= 1.0:
+            started.popleft()
+        if len(started) >= MAX_PER_SECOND:
+            raise RequestRefusedError(
+                429, f"at most {MAX_PER_SECOND} requests a second"
+            )
+        started.append(now)
         self._last = {s: t for s, t in self._last.items() if now - t < INTERVAL}
         self._last[sender] = now
 
@@ -277,6 +322,8 @@ class WebRequestClient(LocalPeer):
                     target = response.headers.get("Location")
                     if response.status in (301, 302, 303, 307, 308) and target:
                         url = url.join(URL(target))
+                        if url.scheme not in ("http", "https"):
+                            raise ValueError(f"a redirect to {url.scheme}:")
                         if response.status in (301, 302, 303):
                             method, body, headers = "GET", None, {}
                         continue
@@ -287,7 +334,8 @@ class WebRequestClient(LocalPeer):
     def _check_literal(self, url: URL) -> None:
         # aiohttp does not resolve an IP address, so the resolver never sees it
         host = url.host or ""
-        if _looks_numeric(host) and host not in self.allowed and not public(host):
+        allowed = _host_key(host) in self.allowed
+        if _looks_numeric(host) and not allowed and not public(host):
             raise RequestRefusedError(403, f"{host} is not a public address")
 
     def _answer(
@@ -323,7 +371,7 @@ async def _head(response: aiohttp.ClientResponse) -> bytes:
 def _text(raw: bytes, charset: str | None) -> str:
     try:
         return raw.decode(charset or "utf-8", "replace")
-    except LookupError:  # a charset Python does not know
+    except (LookupError, UnicodeError):  # unknown, or not a text charset (idna)
         return raw.decode("utf-8", "replace")
 
 

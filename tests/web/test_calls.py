@@ -55,6 +55,8 @@ def test_calls_map_replies_to_responses(oocsi_server: RunningServer) -> None:
                 assert r.status == 200
                 assert r.content_type == "text/html"
                 assert await r.text() == "<b>2</b>"
+                # any client can make a reply say anything: no script may run
+                assert r.headers["Content-Security-Policy"] == "sandbox"
 
             call = asyncio.create_task(http.get(f"{base}/adder/raw?data=plain"))
             data = await respond(svc, {"json": {"b": [1, 2]}})

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import time
 import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,10 +14,16 @@ from typing import Any
 
 import pytest
 
+from pyoocsi.core.hub import Hub
+from pyoocsi.core.message import Message
+from pyoocsi.core.settings import Settings
 from pyoocsi.server.testing import RunningServer, running_server
+from pyoocsi.web.builtins import EchoClient
 from pyoocsi.web.webrequest import (
     MALFORMED,
+    MAX_PER_SECOND,
     RequestRefusedError,
+    WebRequestClient,
     public,
     read_request,
 )
@@ -44,6 +51,10 @@ class _Handler(BaseHTTPRequestHandler):
         elif self.path == "/to-localhost":
             target = f"http://localhost:{port}/hello"
             self._answer(302, b"", {"Location": target})
+        elif self.path == "/to-ws":
+            self._answer(302, b"", {"Location": f"ws://127.0.0.1:{port}/hello"})
+        elif self.path == "/idna":
+            self._answer(200, b"plain", {"Content-Type": "text/plain; charset=idna"})
         elif self.path == "/bad-location":
             self._answer(302, b"", {"Location": "http://[bad"})
         elif self.path == "/loop":
@@ -107,7 +118,17 @@ def test_requests_are_read_as_the_reference_reads_them() -> None:
     )
     posted = read_request({"url": "http://x.org", "method": "post", "json": [1]}, "m")
     assert (posted.body, posted.content_type) == (b"[1]", "application/json")
-    for bad in ({}, {"url": "http://"}, {"url": 7}, {"url": "httpx://a.org"}):
+    assert str(read_request({"url": "httpbin.org/get"}, "me").url) == (
+        "https://httpbin.org/get"
+    )
+    bad_urls = [
+        "http://",
+        "httpx://a.org",
+        "ftp://a.org",
+        "http://[x]@",
+        "http://xn--zz/",
+    ]
+    for bad in ({}, {"url": 7}, *({"url": u} for u in bad_urls)):
         with pytest.raises(RequestRefusedError, match=MALFORMED):
             read_request(bad, "me")
     with pytest.raises(RequestRefusedError, match="method"):
@@ -130,6 +151,9 @@ def test_requests_are_read_as_the_reference_reads_them() -> None:
         ("64:ff9b::a9fe:a9fe", False),
         ("64:ff9b::808:808", True),
         ("2002:7f00:1::1", False),
+        ("::ffff:0:7f00:1", False),
+        ("fec0::1", False),
+        ("ff02::1", False),
         ("not an address", False),
     ],
 )
@@ -188,6 +212,13 @@ def test_redirects_are_followed_and_checked(allowed: RunningServer, site: int) -
     assert "localhost is not a public address" in away["result-body"]
     loop = ask(allowed, {"url": f"{base}/loop"})
     assert loop["result-status"] == 508
+    to_ws = ask(allowed, {"url": f"{base}/to-ws"})
+    assert (to_ws["result-status"], to_ws["result-body"]) == (
+        502,
+        "unusable answer: a redirect to ws:",
+    )
+    odd = ask(allowed, {"url": f"{base}/idna"})
+    assert (odd["result-status"], odd["result-body"]) == (200, "plain")
     bad = ask(allowed, {"url": f"{base}/bad-location"})
     assert bad["result-status"] == 502
     assert bad["result-body"].startswith("unusable answer: ")
@@ -238,13 +269,56 @@ def test_answers_sent_to_built_in_clients_start_no_conversation(
         {"url": "", "channel": "looper", "_DELAY": 0.001, "_RETAIN": 60},
     ):
         client.send(f"sendraw http-web-request {json.dumps(question)}\n")
-    answer = client.message()  # the last one: its answer came to the asker
-    assert answer["result-status"] == 404
-    assert "_DELAY" not in answer and "_RETAIN" not in answer
+    # answers never go to another client: all four came back to the asker
+    answers = [client.message() for _ in range(4)]
+    assert {a["recipient"] for a in answers} == {"looper"}
+    assert all(a["result-status"] == 404 for a in answers)
+    assert not any("_DELAY" in a or "_RETAIN" in a for a in answers)
     before = stats(allowed)
     client.silent(TICK)
     assert stats(allowed) == before  # nothing went round in circles
     client.close()
+
+
+def test_built_in_clients_do_not_take_each_others_messages_as_questions() -> None:
+    hub = Hub(Settings(), time.monotonic, lambda: 5)
+    echo, web = EchoClient(hub), WebRequestClient(hub)
+    assert echo.join() and web.join()
+    assert echo.asked(Message("someone", "echo:x", 5, {}))
+    assert not echo.asked(Message("http-web-request", "echo", 5, {}))
+    assert not web.asked(Message("echo", "http-web-request", 5, {}))
+    assert not echo.asked(Message("someone", "other", 5, {}))
+
+
+def test_requests_are_limited_per_sender_and_for_everyone() -> None:
+    now = [0.0]
+    hub = Hub(Settings(), time.monotonic, lambda: 5)
+    web = WebRequestClient(hub, ["[::1]", "Device.LAN"], clock=lambda: now[0])
+    assert web.allowed == {"::1", "device.lan"}
+    web._admit("a")
+    with pytest.raises(RequestRefusedError, match="one request per"):
+        web._admit("a")
+    for n in range(MAX_PER_SECOND - 1):
+        web._admit(f"asker{n}")
+    with pytest.raises(RequestRefusedError, match="requests a second"):
+        web._admit("one_more")
+    now[0] = 1.0  # a second later
+    web._admit("one_more")
+
+
+def test_answers_go_to_the_asker_or_a_channel_only(
+    allowed: RunningServer, site: int
+) -> None:
+    victim = tcp_client(allowed, "victim(JSON)")
+    answer = ask(
+        allowed, {"url": f"http://127.0.0.1:{site}/hello", "channel": "victim"}
+    )
+    assert (answer["result-status"], answer["result-body"]) == (
+        403,
+        "answers go to the asker or a channel",
+    )
+    victim.silent(TICK / 2)
+    victim.close()
 
 
 def test_the_client_can_be_turned_off() -> None:
