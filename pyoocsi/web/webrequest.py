@@ -186,6 +186,12 @@ def _host_key(host: str) -> str:
         return host
 
 
+def _may_reach(host: str, addresses: list[str], allowed: Collection[str]) -> bool:
+    """The one rule: a host on the allow-list, or one whose every address is
+    public."""
+    return _host_key(host) in allowed or all(public(a) for a in addresses)
+
+
 class _BlockedError(OSError):
     """A host that resolves to an address outside the public internet."""
 
@@ -205,8 +211,7 @@ class PublicResolver(AbstractResolver):
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
         found = await self._inner.resolve(host, port, family)
-        allowed = _host_key(host) in self._allowed
-        if not allowed and not all(public(r["host"]) for r in found):
+        if not _may_reach(host, [r["host"] for r in found], self._allowed):
             raise _BlockedError(f"{host} is not a public address")
         return found
 
@@ -244,14 +249,14 @@ class WebRequestClient(LocalPeer):
         if not self.asked(message) or "result-status" in message.data:
             return
         data, sender = message.data, message.sender
+        recipient = self._recipient(data, sender)
         try:
             request = read_request(data, sender)
-            if self._recipient(data, sender) != request.reply_to:
+            if recipient != request.reply_to:
                 raise RequestRefusedError(403, "answers go to the asker or a channel")
             self._admit(sender)
         except RequestRefusedError as exc:
             logger.warning("web request of %s refused: %s", sender, exc)
-            recipient = self._recipient(data, sender)
             self._answer(recipient, data, exc.status, str(exc), "text/plain")
             return
         task = asyncio.get_running_loop().create_task(self._run(request, data))
@@ -334,8 +339,7 @@ class WebRequestClient(LocalPeer):
     def _check_literal(self, url: URL) -> None:
         # aiohttp does not resolve an IP address, so the resolver never sees it
         host = url.host or ""
-        allowed = _host_key(host) in self.allowed
-        if _looks_numeric(host) and not allowed and not public(host):
+        if _looks_numeric(host) and not _may_reach(host, [host], self.allowed):
             raise RequestRefusedError(403, f"{host} is not a public address")
 
     def _answer(
