@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,7 +13,7 @@ import pytest
 from pyoocsi.server.testing import RunningServer, running_server
 from pyoocsi.web.heyoocsi import MAX_DEVICE_BYTES, MAX_PARTS, Registry
 from tests.interop.clients import PackageClient
-from tests.web.wsclient import tcp_client
+from tests.web.wsclient import get_json, tcp_client
 from tests.wire import TICK, LineClient, sync
 
 LAMP = {
@@ -247,10 +246,7 @@ def test_the_oocsi_package_announces_and_a_client_asks(
 
 
 def network(server: RunningServer) -> dict[str, Any]:
-    url = f"http://127.0.0.1:{server.http_port}/network.json"
-    with urllib.request.urlopen(url, timeout=20 * TICK) as response:
-        assert response.headers["Content-Type"].startswith("application/json")
-        graph: dict[str, Any] = json.load(response)
+    graph: dict[str, Any] = get_json(server.http_port, "/network.json")
     return graph
 
 
@@ -320,16 +316,10 @@ def test_the_max_devices_setting_reaches_the_registry() -> None:
         asker.close()
 
 
-def get_json(server: RunningServer, path: str) -> Any:
-    url = f"http://127.0.0.1:{server.http_port}{path}"
-    with urllib.request.urlopen(url, timeout=20 * TICK) as response:
-        return json.load(response)
-
-
 def test_the_devices_api_tells_whether_each_device_is_online(
     oocsi_server: RunningServer, lamp: PackageClient
 ) -> None:
-    (device,) = get_json(oocsi_server, "/api/devices")["devices"]
+    (device,) = get_json(oocsi_server.http_port, "/api/devices")["devices"]
     assert device["clientHandle"] == "my_lamp"
     assert device["device_id"] == "lamp_client" and device["online"] is True
     assert device["location"] == {"kitchen": [1.0, 2.0]}
@@ -342,7 +332,7 @@ def test_the_devices_api_tells_whether_each_device_is_online(
         time.sleep(TICK / 10)
     else:
         raise AssertionError("lamp_client did not leave")
-    (device,) = get_json(oocsi_server, "/api/devices")["devices"]
+    (device,) = get_json(oocsi_server.http_port, "/api/devices")["devices"]
     assert device["online"] is False
     watcher.close()
 
@@ -353,7 +343,7 @@ def test_client_refresh_gives_each_client_its_last_activity(
     before = time.time_ns() // 1_000_000
     active = tcp_client(oocsi_server, "active(JSON)")
     sync(active)
-    seen = get_json(oocsi_server, "/test/server/clientRefresh")
+    seen = get_json(oocsi_server.http_port, "/test/server/clientRefresh")
     after = time.time_ns() // 1_000_000
     assert {"active", "echo", "heyOOCSIClient"} <= set(seen)
     assert before - 1000 <= seen["active"] <= after + 1000

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ import pytest
 from pyoocsi.server.testing import RunningServer, running_server
 from pyoocsi.web import WebSettings
 from tests.web.browser import Browser, find_chromium
-from tests.web.wsclient import WsClient, run, subscribed, tcp_client
+from tests.web.wsclient import WsClient, get_json, run, subscribed, tcp_client
 from tests.wire import TICK, LineClient, sync
 
 CHROMIUM = find_chromium()
@@ -232,9 +231,7 @@ def test_heyoocsi_page_lists_devices_with_live_values(
 
 
 def devices(port: int) -> list[str]:
-    url = f"http://127.0.0.1:{port}/api/devices"
-    with urllib.request.urlopen(url, timeout=20 * TICK) as response:
-        return [d["clientHandle"] for d in json.load(response)["devices"]]
+    return [d["clientHandle"] for d in get_json(port, "/api/devices")["devices"]]
 
 
 def test_heyoocsi_page_takes_names_that_are_object_properties(

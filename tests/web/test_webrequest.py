@@ -7,7 +7,6 @@ import itertools
 import json
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -27,7 +26,7 @@ from pyoocsi.web.webrequest import (
     public,
     read_request,
 )
-from tests.web.wsclient import tcp_client
+from tests.web.wsclient import get_json, tcp_client
 from tests.wire import TICK, LineClient
 
 _names = itertools.count()
@@ -252,9 +251,7 @@ def test_refusals_are_answered(allowed: RunningServer, site: int) -> None:
 
 
 def stats(server: RunningServer) -> int:
-    url = f"http://127.0.0.1:{server.http_port}/api/stats"
-    with urllib.request.urlopen(url, timeout=20 * TICK) as response:
-        count: int = json.load(response)["messagesTotal"]
+    count: int = get_json(server.http_port, "/api/stats")["messagesTotal"]
     return count
 
 

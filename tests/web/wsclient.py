@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
+import urllib.request
 from collections.abc import AsyncIterator, Awaitable
 from types import TracebackType
 from typing import Any, TypeVar
@@ -57,6 +59,14 @@ def tcp_client(server: RunningServer, handshake: str) -> LineClient:
     client.send(handshake + "\n")
     assert "welcome" in client.text()
     return client
+
+
+def get_json(port: int, path: str) -> Any:
+    """``GET path`` on the HTTP port, which must answer JSON; the parsed body."""
+    url = f"http://127.0.0.1:{port}{path}"
+    with urllib.request.urlopen(url, timeout=20 * TICK) as response:
+        assert response.headers["Content-Type"].startswith("application/json")
+        return json.load(response)
 
 
 def run(coro: Awaitable[T]) -> T:
