@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyoocsi.core.encoding import PayloadError, read_payload
+from pyoocsi.core.fastline import json_line
 from pyoocsi.core.handshake import Handshake, has_control, resolve_placeholders
 from pyoocsi.core.message import Message
 from pyoocsi.core.meta import EVENTS, META_CHANNELS, MetaChannels
@@ -74,6 +75,7 @@ NAME_TAKEN = "name already registered"  # how a refusal for a taken name begins
 Render = Callable[[Message], bytes]
 Wake = Callable[[], None]
 Sink = tuple[Render, list[bytes], Wake]
+_JSON_LINE: Render = Message.json_line
 
 
 class PasswordCheck:
@@ -622,7 +624,30 @@ class Hub:
         """
         wall_ms = self.wall_ms
         sender = client.name
+        names = self.names
+        fast = json_line
+        direct = 0
         for recipient, payload in sends:
+            # The usual direct message to a JSON client: its line is written in
+            # C from the payload text (core/fastline.py), with no data dict and
+            # no Message, and queued as route() queues it. Watching events needs
+            # the Message, so then every send takes the usual path.
+            entry = names.get(recipient) if fast is not None else None
+            if (
+                type(entry) is Client
+                and (sink := entry.sink) is not None
+                and sink[0] is _JSON_LINE
+                and EVENTS not in names
+            ):
+                assert fast is not None
+                line = fast(payload, recipient, wall_ms(), sender)
+                if line is not None:
+                    queue = sink[1]
+                    if not queue:
+                        sink[2]()
+                    queue.append(line)
+                    direct += 1
+                    continue
             try:
                 data, data_json = read_payload(payload)
             except PayloadError as exc:
@@ -640,6 +665,9 @@ class Hub:
             except Exception:
                 logger.exception("message from %s to %s failed", sender, recipient)
                 client.peer.reply("error (the server failed to route this message)")
+        if direct:
+            self.stats.messages += direct
+            self.stats.deliveries += direct
 
     def refuse_send(
         self, sender: str, recipient: str, reason: str, counted: bool = True
