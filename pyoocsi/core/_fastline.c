@@ -1,14 +1,17 @@
-/* The usual direct message's JSON line, written without building its data.
+/* The usual message's TCP line and websocket frame, written from its payload
+   text without building its data.
 
-   pyoocsi/core/encoding.py defines a message's line; json_line() writes the
-   same bytes as its render_json() for the commonest payload only: one flat
-   JSON object of printable-ASCII strings, integers of up to 18 digits,
+   pyoocsi/core/encoding.py defines a message's line (render_json) and
+   pyoocsi/web/frames.py its websocket frame (message_wire). json_line() and
+   websocket_frame() write the same bytes for the commonest payload only: one
+   flat JSON object of printable-ASCII strings, integers of up to 18 digits,
    booleans and nulls, no key starting with "_" and none named like the
-   envelope. For anything else it answers None and the caller takes the Python
-   path, which alone decides whether a payload is valid: this module never
-   refuses one. Values are copied as they were sent, which is what orjson
-   writes for them; the keys are sorted by their bytes, which for ASCII is the
-   order render_data() uses.
+   envelope, between client names that JSON writes without escapes. For
+   anything else they answer None, without reading the clock, and the caller
+   takes the Python path, which alone decides whether a payload is valid: this
+   module never refuses one. Values are copied as they were sent, which is what
+   orjson writes for them; the keys are sorted by their bytes, which for ASCII
+   is the order render_data() uses.
 
    Everything is read inside the payload's own buffer, whose length is known;
    the members are kept in a fixed array, and a payload with more of them
@@ -256,15 +259,42 @@ put(char *out, const char *text, Py_ssize_t len)
 
 #define PUT_LITERAL(out, text) put((out), (text), (Py_ssize_t)sizeof(text) - 1)
 
-static PyObject *
-json_line(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+static char *
+put_members(char *out, const Member *members, int count)
 {
-    (void)module;
+    for (int i = 0; i < count; i++) {
+        if (i > 0) {
+            *out++ = ',';
+        }
+        *out++ = '"';
+        out = put(out, members[i].key, members[i].key_len);
+        *out++ = '"';
+        *out++ = ':';
+        out = put(out, members[i].value, members[i].value_len);
+    }
+    return out;
+}
+
+enum form { LINE, FRAME };
+
+static const char RECIPIENT[] = "\"recipient\":\"";
+static const char TIMESTAMP[] = "\",\"timestamp\":";
+static const char SENDER[] = ",\"sender\":\"";
+static const char LINE_END[] = "\"}\n";
+static const char DATA[] = "\",\"data\":{";
+static const char FRAME_END[] = "}}";
+
+#define LITERAL_LEN(text) ((Py_ssize_t)sizeof(text) - 1)
+
+/* The TCP line, or the websocket frame (header included), of one message. */
+static PyObject *
+render(PyObject *const *args, Py_ssize_t nargs, enum form form)
+{
     if (nargs != 4 || !PyUnicode_Check(args[0]) || !PyUnicode_Check(args[1]) ||
-        !PyLong_Check(args[2]) || !PyUnicode_Check(args[3])) {
+        !PyCallable_Check(args[2]) || !PyUnicode_Check(args[3])) {
         PyErr_SetString(PyExc_TypeError,
-                        "json_line(payload: str, recipient: str, timestamp: int, "
-                        "sender: str)");
+                        "expected (payload: str, recipient: str, "
+                        "clock: Callable[[], int], sender: str)");
         return NULL;
     }
     PyObject *payload = args[0];
@@ -285,62 +315,120 @@ json_line(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         }
         Py_RETURN_NONE;
     }
-    int overflow;
-    long long timestamp = PyLong_AsLongLongAndOverflow(args[2], &overflow);
-    if (overflow || (timestamp == -1 && PyErr_Occurred())) {
-        PyErr_Clear();
-        Py_RETURN_NONE;
-    }
-
     Member members[MAX_MEMBERS];
     int count = scan_object(s, n, members);
     if (count < 0 || sort_members(members, count)) {
         Py_RETURN_NONE;
     }
 
-    char digits[24];
-    int digits_len = snprintf(digits, sizeof digits, "%lld", timestamp);
-    static const char head[] = "\"recipient\":\"";
-    static const char middle[] = "\",\"timestamp\":";
-    static const char tail_head[] = ",\"sender\":\"";
-    static const char tail[] = "\"}\n";
-    Py_ssize_t size = 1 + (Py_ssize_t)sizeof(head) - 1 + recipient_len +
-                      (Py_ssize_t)sizeof(middle) - 1 + digits_len +
-                      (Py_ssize_t)sizeof(tail_head) - 1 + sender_len +
-                      (Py_ssize_t)sizeof(tail) - 1;
-    for (int i = 0; i < count; i++) {
-        /* "key":value, */
-        size += members[i].key_len + 2 + 1 + members[i].value_len + 1;
-    }
-    PyObject *line = PyBytes_FromStringAndSize(NULL, size);
-    if (line == NULL) {
+    /* The clock is read only for a message written here, so that the Python
+       path reads it as often, and in the same order, as it would alone. */
+    PyObject *now = PyObject_CallNoArgs(args[2]);
+    if (now == NULL) {
         return NULL;
     }
-    char *out = PyBytes_AS_STRING(line);
-    *out++ = '{';
-    for (int i = 0; i < count; i++) {
-        *out++ = '"';
-        out = put(out, members[i].key, members[i].key_len);
-        *out++ = '"';
-        *out++ = ':';
-        out = put(out, members[i].value, members[i].value_len);
-        *out++ = ',';
+    if (!PyLong_Check(now)) {
+        Py_DECREF(now);
+        PyErr_SetString(PyExc_TypeError, "the clock must return an int");
+        return NULL;
     }
-    out = PUT_LITERAL(out, head);
+    int overflow;
+    long long timestamp = PyLong_AsLongLongAndOverflow(now, &overflow);
+    Py_DECREF(now);
+    if (overflow) {
+        PyErr_SetString(PyExc_OverflowError, "a timestamp beyond 64 bits");
+        return NULL;
+    }
+
+    char digits[24];
+    Py_ssize_t digits_len = snprintf(digits, sizeof digits, "%lld", timestamp);
+    Py_ssize_t members_len = count > 1 ? count - 1 : 0; /* the commas */
+    for (int i = 0; i < count; i++) {
+        members_len += members[i].key_len + 3 + members[i].value_len; /* "k": */
+    }
+    /* What both forms share: the names and the timestamp in their framing. */
+    Py_ssize_t size = LITERAL_LEN(RECIPIENT) + recipient_len + LITERAL_LEN(TIMESTAMP) +
+                      digits_len + LITERAL_LEN(SENDER) + sender_len + members_len;
+    Py_ssize_t header = 0;
+    if (form == LINE) {
+        size += 1 + (count > 0) + LITERAL_LEN(LINE_END); /* { and , */
+    }
+    else {
+        size += 1 + LITERAL_LEN(DATA) + LITERAL_LEN(FRAME_END);
+        header = size < 126 ? 2 : size < 65536 ? 4 : 10;
+    }
+    PyObject *result = PyBytes_FromStringAndSize(NULL, header + size);
+    if (result == NULL) {
+        return NULL;
+    }
+    char *out = PyBytes_AS_STRING(result);
+    if (form == LINE) {
+        *out++ = '{';
+        out = put_members(out, members, count);
+        if (count > 0) {
+            *out++ = ',';
+        }
+    }
+    else {
+        /* A final, unmasked text frame (RFC 6455, section 5.2). */
+        unsigned char *head = (unsigned char *)out;
+        head[0] = 0x81;
+        if (header == 2) {
+            head[1] = (unsigned char)size;
+        }
+        else if (header == 4) {
+            head[1] = 126;
+            head[2] = (unsigned char)(size >> 8);
+            head[3] = (unsigned char)size;
+        }
+        else {
+            head[1] = 127;
+            for (int i = 0; i < 8; i++) {
+                head[2 + i] = (unsigned char)((unsigned long long)size >> (56 - 8 * i));
+            }
+        }
+        out += header;
+        *out++ = '{';
+    }
+    out = PUT_LITERAL(out, RECIPIENT);
     out = put(out, recipient, recipient_len);
-    out = PUT_LITERAL(out, middle);
+    out = PUT_LITERAL(out, TIMESTAMP);
     out = put(out, digits, digits_len);
-    out = PUT_LITERAL(out, tail_head);
+    out = PUT_LITERAL(out, SENDER);
     out = put(out, sender, sender_len);
-    out = PUT_LITERAL(out, tail);
-    assert(out == PyBytes_AS_STRING(line) + size);
-    return line;
+    if (form == LINE) {
+        out = PUT_LITERAL(out, LINE_END);
+    }
+    else {
+        out = PUT_LITERAL(out, DATA);
+        out = put_members(out, members, count);
+        out = PUT_LITERAL(out, FRAME_END);
+    }
+    assert(out == PyBytes_AS_STRING(result) + header + size);
+    return result;
+}
+
+static PyObject *
+json_line(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    return render(args, nargs, LINE);
+}
+
+static PyObject *
+websocket_frame(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    return render(args, nargs, FRAME);
 }
 
 static PyMethodDef methods[] = {
     {"json_line", (PyCFunction)(void (*)(void))json_line, METH_FASTCALL,
-     "json_line(payload, recipient, timestamp, sender) -> bytes | None\n\n"
+     "json_line(payload, recipient, clock, sender) -> bytes | None\n\n"
      "render_json()'s line for the usual flat payload, or None for any other."},
+    {"websocket_frame", (PyCFunction)(void (*)(void))websocket_frame, METH_FASTCALL,
+     "websocket_frame(payload, recipient, clock, sender) -> bytes | None\n\n"
+     "The message's websocket frame for the usual flat payload, or None."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -1,12 +1,17 @@
-"""The usual direct message's line, written in C where the extension was built.
+"""The usual direct message's wire form, written in C from the payload text.
 
-:func:`json_line` is :func:`pyoocsi.core.encoding.render_json` for the one
-payload shape that nearly every message has, a flat JSON object of ASCII
-strings, integers, booleans and nulls, given as its text; it answers None for
-anything else, and the caller then parses the payload in Python. It is None
-itself where the extension is not there (pyoocsi installed without a C
-compiler) or when the environment variable ``PYOOCSI_PURE_PYTHON`` is set, and
-every message takes the Python path: same lines, more CPU (docs/performance.md).
+Nearly every message is a flat JSON object of ASCII strings, integers,
+booleans and nulls. For those, the C extension ``_fastline`` writes a
+message's TCP line or websocket frame straight from the payload text, with no
+data dict and no :class:`~pyoocsi.core.message.Message`: the same bytes as
+the render it stands for (:meth:`Message.json_line`, the websocket adapter's
+frame), which remains the definition. For any other payload it answers None,
+and the hub parses the payload in Python.
+
+:data:`FAST_RENDERS` pairs a render with its C writer. It is empty where the
+extension is not there (pyoocsi installed without a C compiler) or when the
+environment variable ``PYOOCSI_PURE_PYTHON`` is set; every message then takes
+the Python path: the same bytes, more CPU (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -14,12 +19,38 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable
+from types import ModuleType
 
-__all__ = ["json_line"]
+from pyoocsi.core.message import Message
 
-JsonLine = Callable[[str, str, int, str], bytes | None]
+__all__ = ["FAST_RENDERS", "FastRender", "json_line", "pair", "websocket_frame"]
 
-json_line: JsonLine | None = None
+# (payload text, recipient, clock, sender) -> the wire bytes, or None; the clock
+# (epoch ms) is read for a message the writer writes, and only then
+FastRender = Callable[[str, str, Callable[[], int], str], bytes | None]
+
+_native: ModuleType | None = None
 if not os.environ.get("PYOOCSI_PURE_PYTHON"):
     with contextlib.suppress(ImportError):  # built without a C compiler
-        from pyoocsi.core._fastline import json_line
+        from pyoocsi.core import _fastline as _native
+
+json_line: FastRender | None = None if _native is None else _native.json_line
+websocket_frame: FastRender | None = (
+    None if _native is None else _native.websocket_frame
+)
+
+FAST_RENDERS: dict[Callable[[Message], bytes], FastRender] = {}
+
+
+def pair(render: Callable[[Message], bytes], fast: FastRender | None) -> None:
+    """Let the hub use ``fast`` for receivers whose sink renders with ``render``.
+
+    ``fast(payload, recipient, clock, sender)`` must return exactly what
+    ``render`` returns for that message stamped ``clock()``, or None without
+    reading the clock.
+    """
+    if fast is not None:
+        FAST_RENDERS[render] = fast
+
+
+pair(Message.json_line, json_line)

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyoocsi.core.encoding import PayloadError, read_payload
-from pyoocsi.core.fastline import json_line
+from pyoocsi.core.fastline import FAST_RENDERS
 from pyoocsi.core.handshake import Handshake, has_control, resolve_placeholders
 from pyoocsi.core.message import Message
 from pyoocsi.core.meta import EVENTS, META_CHANNELS, MetaChannels
@@ -75,7 +75,6 @@ NAME_TAKEN = "name already registered"  # how a refusal for a taken name begins
 Render = Callable[[Message], bytes]
 Wake = Callable[[], None]
 Sink = tuple[Render, list[bytes], Wake]
-_JSON_LINE: Render = Message.json_line
 
 
 class PasswordCheck:
@@ -625,28 +624,46 @@ class Hub:
         wall_ms = self.wall_ms
         sender = client.name
         names = self.names
-        fast = json_line
-        direct = 0
+        fast = FAST_RENDERS
+        routed = deliveries = 0
         for recipient, payload in sends:
-            # The usual direct message to a JSON client: its line is written in
-            # C from the payload text (core/fastline.py), with no data dict and
-            # no Message, and queued as route() queues it. Watching events needs
-            # the Message, so then every send takes the usual path.
-            entry = names.get(recipient) if fast is not None else None
-            if (
-                type(entry) is Client
-                and (sink := entry.sink) is not None
-                and sink[0] is _JSON_LINE
+            # The usual message, to a client or an open channel without a
+            # retained message, whose receivers' sinks have a C writer: its line
+            # or frame is written from the payload text (core/fastline.py), with
+            # no data dict and no Message, and queued as route() queues it.
+            # Watching events needs the Message, so then every send takes the
+            # usual path.
+            entry = names.get(recipient) if fast else None
+            if type(entry) is Client:
+                sink = entry.sink
+                write = None if sink is None else fast.get(sink[0])
+                if write is not None and EVENTS not in names:
+                    assert sink is not None
+                    wire = write(payload, recipient, wall_ms, sender)
+                    if wire is not None:
+                        queue = sink[1]
+                        if not queue:
+                            sink[2]()
+                        queue.append(wire)
+                        routed += 1
+                        deliveries += 1
+                        continue
+            elif (
+                type(entry) is Channel
+                and entry.password is None
+                and entry.retained is None
+                and (uniform := entry.uniform()) is not None
+                and (write := fast.get(uniform[0])) is not None
                 and EVENTS not in names
             ):
-                assert fast is not None
-                line = fast(payload, recipient, wall_ms(), sender)
-                if line is not None:
-                    queue = sink[1]
-                    if not queue:
-                        sink[2]()
-                    queue.append(line)
-                    direct += 1
+                wire = write(payload, recipient, wall_ms, sender)
+                if wire is not None:
+                    delivered = _write_all(wire, uniform[1], sender)
+                    if delivered:
+                        routed += 1
+                        deliveries += delivered
+                    else:
+                        self._unroutable(sender, recipient)
                     continue
             try:
                 data, data_json = read_payload(payload)
@@ -665,9 +682,9 @@ class Hub:
             except Exception:
                 logger.exception("message from %s to %s failed", sender, recipient)
                 client.peer.reply("error (the server failed to route this message)")
-        if direct:
-            self.stats.messages += direct
-            self.stats.deliveries += direct
+        if routed:
+            self.stats.messages += routed
+            self.stats.deliveries += deliveries
 
     def refuse_send(
         self, sender: str, recipient: str, reason: str, counted: bool = True
@@ -815,16 +832,15 @@ class Hub:
             self.stats.messages += 1
             self.stats.deliveries += delivered
         elif not (isinstance(entry, Channel) and entry.retained is message):
-            self.stats.unroutable += 1
-            logger.debug(
-                "message from %s to %s dropped: no recipient",
-                message.sender,
-                message.recipient,
-            )
+            self._unroutable(message.sender, message.recipient)
         if receivers is not None:
             channel = name if isinstance(entry, Channel) else ""
             self.meta.routed(message, channel, receivers)
         return delivered
+
+    def _unroutable(self, sender: str, recipient: str) -> None:
+        self.stats.unroutable += 1
+        logger.debug("message from %s to %s dropped: no recipient", sender, recipient)
 
     @staticmethod
     def _fan_out(

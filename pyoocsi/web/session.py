@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
+from pyoocsi.core import fastline
 from pyoocsi.core.handshake import Handshake
 from pyoocsi.core.hub import NAME_TAKEN, Client, Hub
 from pyoocsi.core.message import Message
@@ -205,3 +206,6 @@ class WebSocketSession:
 def _message_frame(message: Message) -> bytes:
     """A message's frame, built once per message for every websocket client."""
     return message.rendered(message_wire)
+
+
+fastline.pair(_message_frame, fastline.websocket_frame)
