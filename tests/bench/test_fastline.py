@@ -36,6 +36,7 @@ from pyoocsi.server.testing import RunningServer, running_server
 from pyoocsi.web import session as web_session
 from pyoocsi.web.frames import message_wire
 from pyoocsi.web.session import WebSocketSession
+from tests.bench.test_fast_paths import Recorder as TransportRecorder
 from tests.web.wsclient import WsClient, run, tcp_client
 
 needs_c = pytest.mark.skipif(
@@ -244,29 +245,11 @@ def test_the_c_writers_write_what_python_writes_or_nothing(payload: str) -> None
 # the hub, with and without its C writers -------------------------------------
 
 
-class Recorder:
-    """A transport or websocket outlet that keeps what it is given, in order."""
-
-    def __init__(self) -> None:
-        self.queue: list[bytes] = []
-
-    def write(self, data: bytes) -> None:
-        self.queue.append(data)
+class Recorder(TransportRecorder):
+    """A transport, or a websocket outlet, that keeps what it is given in order."""
 
     def send(self, frame: bytes) -> None:
-        self.queue.append(frame)
-
-    def wake(self) -> None:
-        return None
-
-    def flush(self) -> None:
-        return None
-
-    def close(self) -> None:
-        return None
-
-    def abort(self) -> None:
-        return None
+        self.out.append(frame)
 
 
 RECIPIENTS = [
@@ -326,7 +309,7 @@ def _traffic(events: bool) -> tuple[dict[str, list[bytes]], dict[str, Any]]:
     for recipient in RECIPIENTS:  # and one send per read
         sender.data_received(f'sendraw {recipient} {{"one":"{recipient}"}}\n'.encode())
     stats = asdict(hub.stats)
-    return {name: recorder.queue for name, recorder in out.items()}, stats
+    return {name: recorder.out for name, recorder in out.items()}, stats
 
 
 @needs_c
