@@ -126,6 +126,36 @@ class WebSocketSession:
                 self.hub.withdraw(self)
                 self.refuse("too many frames before the welcome")
 
+    def texts_received(self, texts: list[str]) -> None:
+        """Feed the text frames of one read, in order.
+
+        As on the TCP side, a run of ``sendjson`` frames goes to the hub in one
+        call, and the client is seen once for the read.
+        """
+        client = self.client if self.state is State.OPEN else None
+        if client is not None:
+            self.hub.seen(client)
+        sends: list[tuple[str, str]] = []
+        for text in texts:
+            if client is not None and text.startswith("sendjson "):
+                parts = text.split(" ", 2)
+                if len(parts) == 3 and parts[1]:
+                    sends.append((parts[1], parts[2].strip()))
+                    continue
+            if sends:
+                self._publish(sends)
+                sends = []
+            if self.closed:
+                return
+            self.text_received(text)
+            client = self.client if self.state is State.OPEN else None
+        self._publish(sends)
+
+    def _publish(self, sends: list[tuple[str, str]]) -> None:
+        client = self.client
+        if sends and client is not None and self.state is State.OPEN:
+            self.hub.publish_texts(client, sends)
+
     def _execute(self, client: Client, text: str) -> None:
         frame = parse_frame(text)
         kind = frame.kind

@@ -173,11 +173,15 @@ class WebSocketConnection(asyncio.Protocol):
 
     def _handle(self, data: bytes) -> None:
         session = self.session
+        texts: list[str] = []  # a run of text frames goes to the session at once
         for event in self._reader.feed(data):
             if type(event) is str:
-                if not session.closed:
-                    session.text_received(event)
-            elif isinstance(event, Ping):
+                texts.append(event)
+                continue
+            if texts:
+                session.texts_received(texts)
+                texts = []
+            if isinstance(event, Ping):
                 if not self._closing:
                     self._queue(server_frame(PONG, event.data))
             elif isinstance(event, Binary):
@@ -187,6 +191,8 @@ class WebSocketConnection(asyncio.Protocol):
                 self._closed_by_client(event.code)
             elif isinstance(event, Failure):
                 self._failed(event)
+        if texts:
+            session.texts_received(texts)
         timer = self._timer
         if timer and not self._closing and session.state is not State.HANDSHAKE:
             self._stop_timer()  # the handshake timer: the name arrived

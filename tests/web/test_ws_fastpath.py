@@ -261,3 +261,41 @@ def test_sendjson_frames_with_and_without_the_fast_path() -> None:
         wire(envelope + data + "}")
         for data in ['{"k":1}', '{"k":2}', '{"k":4}', '{"data":"plain words"}']
     ]
+
+
+def _fed(texts: list[str], in_one_read: bool) -> tuple[list[bytes], list[bytes], int]:
+    hub = Hub(Settings(meta_channels=False), time.monotonic, lambda: 5)
+    receiver_out, sender_out = Outbox(), Outbox()
+    WebSocketSession(hub, receiver_out, "b").text_received("wb")
+    hub.subscribe(hub.clients["wb"], "ch")
+    hub.subscribe(hub.clients["wb"], "presence(ch)")  # sees wa come and go
+    sender = WebSocketSession(hub, sender_out, "a")
+    if in_one_read:
+        sender.texts_received(texts)
+    else:
+        for text in texts:
+            sender.text_received(text)
+    return receiver_out.frames, sender_out.frames, hub.stats.messages
+
+
+def test_the_frames_of_one_read_do_what_they_do_one_by_one() -> None:
+    texts = [
+        "wa",  # the name, in the same read as what follows
+        'sendjson wb {"k":1}',
+        'sendjson ch {"k":2}',
+        "sendjson wb {broken",
+        "subscribe ch",
+        'sendjson wb {"k":3.5}',
+        "unsubscribe ch",
+        'sendjson ch {"k":4}',
+        "pong",
+        'sendjson wb {"k":5,"_DELAY":0}',
+        "sendjson wb plain",
+    ]
+    together = _fed(texts, in_one_read=True)
+    assert together == _fed(texts, in_one_read=False)
+    received, replies, _messages = together
+    kinds = [b"presence(ch)" in frame for frame in received[1:]]  # after welcome
+    assert kinds == [False, False, True, False, True, False, False, False]
+    assert replies[0] == wire('{"message" : "welcome wa"}')
+    assert replies[1].startswith(b"\x81") and b"error (invalid JSON" in replies[1]
