@@ -20,7 +20,6 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
-#include <stdio.h>
 #include <string.h>
 
 #define MAX_MEMBERS 64
@@ -250,6 +249,28 @@ plain_name(PyObject *name, Py_ssize_t *len)
     return text;
 }
 
+/* The decimal digits of value (snprintf's "%lld", without its cost). */
+static Py_ssize_t
+write_integer(char *out, long long value)
+{
+    char reversed[24];
+    int len = 0;
+    unsigned long long magnitude =
+        value < 0 ? 0ULL - (unsigned long long)value : (unsigned long long)value;
+    do {
+        reversed[len++] = (char)('0' + magnitude % 10);
+        magnitude /= 10;
+    } while (magnitude > 0);
+    Py_ssize_t at = 0;
+    if (value < 0) {
+        out[at++] = '-';
+    }
+    while (len > 0) {
+        out[at++] = reversed[--len];
+    }
+    return at;
+}
+
 static char *
 put(char *out, const char *text, Py_ssize_t len)
 {
@@ -341,7 +362,7 @@ render(PyObject *const *args, Py_ssize_t nargs, enum form form)
     }
 
     char digits[24];
-    Py_ssize_t digits_len = snprintf(digits, sizeof digits, "%lld", timestamp);
+    Py_ssize_t digits_len = write_integer(digits, timestamp);
     Py_ssize_t members_len = count > 1 ? count - 1 : 0; /* the commas */
     for (int i = 0; i < count; i++) {
         members_len += members[i].key_len + 3 + members[i].value_len; /* "k": */

@@ -202,6 +202,14 @@ def test_the_clock_is_read_only_for_a_message_written_in_c() -> None:
             fast(b'{"a":1}', "b", clock, "a")  # type: ignore[arg-type]
 
 
+@needs_c
+@pytest.mark.parametrize("timestamp", [0, 9, 10, -1, -(2**63), 2**63 - 1])
+def test_every_64_bit_timestamp_is_written_as_python_writes_it(timestamp: int) -> None:
+    for fast, slow in _writers():
+        line = fast('{"a":1}', "b", lambda: timestamp, "a")
+        assert line == slow('{"a":1}', "b", timestamp, "a")
+
+
 _keys = st.one_of(
     st.sampled_from(["a", "b", "A", "", "_x", "sender", "recipient", "k k"]),
     st.text(max_size=4),
