@@ -627,51 +627,40 @@ class Hub:
         fast = FAST_RENDERS
         routed = deliveries = 0
         for recipient, payload in sends:
-            # The usual message, to a client or an open channel without a
-            # retained message, whose receivers' sinks have a C writer: its line
-            # or frame is written from the payload text (core/fastline.py), with
-            # no data dict and no Message, and queued as route() queues it.
-            # Watching events needs the Message, so then every send takes the
-            # usual path.
-            entry = names.get(recipient) if fast else None
-            if type(entry) is Client:
-                sink = entry.sink
-                write = None if sink is None else fast.get(sink[0])
-                if write is not None and EVENTS not in names:
-                    assert sink is not None
-                    wire = write(payload, recipient, wall_ms, sender)
-                    if wire is not None:
-                        queue = sink[1]
-                        if not queue:
-                            sink[2]()
-                        queue.append(wire)
-                        routed += 1
-                        deliveries += 1
-                        continue
-            elif (
-                type(entry) is Channel
-                and entry.password is None
-                and entry.retained is None
-                and (uniform := entry.uniform()) is not None
-                and (write := fast.get(uniform[0])) is not None
-                and EVENTS not in names
-            ):
-                wire = write(payload, recipient, wall_ms, sender)
-                if wire is not None:
-                    delivered = _write_all(wire, uniform[1], sender)
-                    if delivered:
-                        routed += 1
+            try:
+                # The usual message, to a client or an open channel without a
+                # retained message, whose receivers' sinks have a C writer: its
+                # line or frame is written from the payload text
+                # (core/fastline.py), with no data dict and no Message, and
+                # queued as route() queues it. Watching events needs the
+                # Message, so then every send takes the usual path.
+                entry = names.get(recipient) if fast else None
+                if type(entry) is Client:
+                    sink = entry.sink
+                    write = None if sink is None else fast.get(sink[0])
+                    if write is not None and EVENTS not in names:
+                        assert sink is not None
+                        wire = write(payload, recipient, wall_ms, sender)
+                        if wire is not None:
+                            queue = sink[1]
+                            if not queue:
+                                sink[2]()
+                            queue.append(wire)
+                            routed += 1
+                            deliveries += 1
+                            continue
+                elif type(entry) is Channel and EVENTS not in names:
+                    delivered = self._fast_fan_out(entry, recipient, payload, sender)
+                    if delivered is not None:
+                        routed += delivered > 0
                         deliveries += delivered
-                    else:
-                        self._unroutable(sender, recipient)
+                        continue
+                try:
+                    data, data_json = read_payload(payload)
+                except PayloadError as exc:
+                    self.stats.refused_payloads += 1
+                    self.refuse_send(sender, recipient, str(exc), counted=False)
                     continue
-            try:
-                data, data_json = read_payload(payload)
-            except PayloadError as exc:
-                self.stats.refused_payloads += 1
-                self.refuse_send(sender, recipient, str(exc), counted=False)
-                continue
-            try:
                 if "_DELAY" in data or "_SCHEDULE" in data:
                     self.publish(sender, recipient, data)
                 else:
@@ -836,6 +825,31 @@ class Hub:
         if receivers is not None:
             channel = name if isinstance(entry, Channel) else ""
             self.meta.routed(message, channel, receivers)
+        return delivered
+
+    def _fast_fan_out(
+        self, channel: Channel, recipient: str, payload: str, sender: str
+    ) -> int | None:
+        """publish_texts' C path to a channel: the deliveries, or None if not taken.
+
+        Taken when the channel is open, holds no retained message and all its
+        subscribers take one form that has a C writer, and the writer takes
+        the payload.
+        """
+        if channel.password is not None or channel.retained is not None:
+            return None
+        uniform = channel.uniform()
+        if uniform is None:
+            return None
+        write = FAST_RENDERS.get(uniform[0])
+        if write is None:
+            return None
+        wire = write(payload, recipient, self.wall_ms, sender)
+        if wire is None:
+            return None
+        delivered = _write_all(wire, uniform[1], sender)
+        if not delivered:
+            self._unroutable(sender, recipient)
         return delivered
 
     def _unroutable(self, sender: str, recipient: str) -> None:

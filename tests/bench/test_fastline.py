@@ -362,6 +362,41 @@ def test_the_hub_routes_what_c_writes_as_it_routes_a_message(
     assert any(b'"one":"wch"' in frame for frame in received["w"])
 
 
+@pytest.mark.parametrize("with_c", [True, False], ids=["C", "Python"])
+def test_a_defect_while_writing_is_answered_and_the_read_goes_on(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, with_c: bool
+) -> None:
+    if not with_c:
+        monkeypatch.setattr(hub_module, "FAST_RENDERS", {})
+    readings = iter([1, 2, None, 4, 5, None, 7])
+
+    def clock() -> int:
+        reading = next(readings)
+        if reading is None:
+            raise RuntimeError("the clock broke")
+        return reading
+
+    hub = Hub(Settings(meta_channels=False), time.monotonic, clock)
+    out: dict[str, Recorder] = {name: Recorder() for name in ("a", "b", "c")}
+    sessions = {name: LineSession(hub, out[name], name) for name in out}
+    for name, session in sessions.items():
+        session.data_received(f"{name}(JSON)\n".encode())
+        out[name].out.clear()
+    sessions["c"].data_received(b"subscribe ch\n")
+    sessions["a"].data_received(
+        b"".join(
+            b'sendraw %b {"n":%d}\n' % (to, n)
+            for to in (b"b", b"ch")
+            for n in (1, 2, 3)
+        )
+    )
+    assert [json.loads(line)["timestamp"] for line in out["b"].out] == [1, 2]
+    assert [json.loads(line)["timestamp"] for line in out["c"].out] == [4, 5]
+    failed = b"error (the server failed to route this message)\n"
+    assert out["a"].out == [failed, failed]
+    assert sum("failed" in record.getMessage() for record in caplog.records) == 2
+
+
 # over real sockets -------------------------------------------------------------
 
 
