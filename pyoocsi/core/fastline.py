@@ -10,8 +10,10 @@ and the hub parses the payload in Python.
 
 :data:`FAST_RENDERS` pairs a render with its C writer. It is empty where the
 extension is not there (pyoocsi installed without a C compiler) or when the
-environment variable ``PYOOCSI_PURE_PYTHON`` is set; every message then takes
-the Python path: the same bytes, more CPU (docs/performance.md).
+environment variable ``PYOOCSI_PURE_PYTHON`` is set to anything but ``0``,
+``false``, ``no``, ``off`` or nothing; every message then takes the Python
+path: the same bytes, more CPU (docs/performance.md). :data:`STATUS` says
+which, for the server's start-up log.
 """
 
 from __future__ import annotations
@@ -23,16 +25,32 @@ from types import ModuleType
 
 from pyoocsi.core.message import Message
 
-__all__ = ["FAST_RENDERS", "FastRender", "json_line", "pair", "websocket_frame"]
+__all__ = [
+    "FAST_RENDERS",
+    "STATUS",
+    "FastRender",
+    "json_line",
+    "pair",
+    "websocket_frame",
+]
 
 # (payload text, recipient, clock, sender) -> the wire bytes, or None; the clock
 # (epoch ms) is read for a message the writer writes, and only then
 FastRender = Callable[[str, str, Callable[[], int], str], bytes | None]
 
+_OFF_WORDS = ("", "0", "false", "no", "off")
+
 _native: ModuleType | None = None
-if not os.environ.get("PYOOCSI_PURE_PYTHON"):
+if os.environ.get("PYOOCSI_PURE_PYTHON", "").strip().lower() in _OFF_WORDS:
     with contextlib.suppress(ImportError):  # built without a C compiler
         from pyoocsi.core import _fastline as _native
+    STATUS = (
+        "C extension on"
+        if _native is not None
+        else "C extension off (not built: no C compiler or Python.h at install)"
+    )
+else:
+    STATUS = "C extension off (PYOOCSI_PURE_PYTHON is set)"
 
 json_line: FastRender | None = None if _native is None else _native.json_line
 websocket_frame: FastRender | None = (

@@ -9,6 +9,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from pyoocsi._version import __version__
+from pyoocsi.core import fastline
 from pyoocsi.core.hub import Hub, PasswordCheck
 from pyoocsi.core.settings import Settings
 from pyoocsi.server.state import StateStore
@@ -92,6 +93,7 @@ class Server:
             self.tcp_port,
             self.settings.presence_style,
         )
+        logger.info("message writer: %s", fastline.STATUS)
 
     def _authenticate(self, check: PasswordCheck) -> None:
         """The hub's password check: recalled at once, or PBKDF2 in the thread."""

@@ -65,13 +65,23 @@ def test_the_extension_is_there_wherever_it_can_be_built() -> None:
     } == fastline.FAST_RENDERS
 
 
-def test_pure_python_is_one_environment_variable_away() -> None:
-    code = "from pyoocsi.core import fastline; print(len(fastline.FAST_RENDERS))"
-    env = {**os.environ, "PYOOCSI_PURE_PYTHON": "1"}
+@pytest.mark.parametrize(
+    ("value", "on"),
+    [("1", False), ("yes", False), (" TRUE ", False), ("0", True), ("off", True)],
+)
+def test_pure_python_is_one_environment_variable_away(value: str, on: bool) -> None:
+    code = (
+        "from pyoocsi.core import fastline as f; print(len(f.FAST_RENDERS), f.STATUS)"
+    )
+    env = {**os.environ, "PYOOCSI_PURE_PYTHON": value}
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, check=True
     )
-    assert out.stdout == b"0\n"
+    count, status = out.stdout.decode().strip().split(" ", 1)
+    if not on:
+        assert (count, status) == ("0", "C extension off (PYOOCSI_PURE_PYTHON is set)")
+    elif fastline.json_line is not None:
+        assert (count, status) == ("1", "C extension on")
 
 
 def _line(payload: str, recipient: str, timestamp: int, sender: str) -> bytes | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import signal
 import socket
 import subprocess
@@ -292,3 +293,19 @@ def test_log_level_warning_hides_connections(
     process.signal(signal.SIGTERM)
     assert process.exit_code() == 0
     assert not [line for line in process.log if " INFO " in line], process.log
+
+
+@pytest.mark.parametrize("pure", ["1", ""])
+def test_the_start_up_log_says_which_message_writer_runs(
+    serve: type[ServeProcess], pure: str
+) -> None:
+    process = serve(serve_flags(free_port()), {"PYOOCSI_PURE_PYTHON": pure})
+    process.wait_listening()
+    line = process.wait_for_log("message writer: ")
+    if pure:
+        expected = "C extension off (PYOOCSI_PURE_PYTHON is set)"
+    elif importlib.util.find_spec("pyoocsi.core._fastline") is not None:
+        expected = "C extension on"
+    else:
+        expected = "C extension off (not built: no C compiler or Python.h at install)"
+    assert line.endswith(f"message writer: {expected}")
