@@ -1,4 +1,4 @@
-"""The usual direct message's wire form, written in C from the payload text.
+"""The usual message's wire form, written in C from the payload text.
 
 Nearly every message is a flat JSON object of ASCII strings, integers,
 booleans and nulls. For those, the C extension ``_fastline`` writes a

@@ -633,7 +633,9 @@ class Hub:
                 # line or frame is written from the payload text
                 # (core/fastline.py), with no data dict and no Message, and
                 # queued as route() queues it. Watching events needs the
-                # Message, so then every send takes the usual path.
+                # Message, so then every send takes the usual path. The client
+                # case is inline (a call less per direct message); the channel
+                # case is a method, its fan-out outweighs the call.
                 entry = names.get(recipient) if fast else None
                 if type(entry) is Client:
                     sink = entry.sink
