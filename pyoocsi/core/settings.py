@@ -36,6 +36,7 @@ class Settings:
     max_functions: int = 50  # function subscriptions per client
     meta_channels: bool = True  # publish OOCSI_metrics, OOCSI_events, ...
     users: str = ""  # users file of private client names and password hashes
+    max_password_checks: int = 64  # checks waiting at once; then newcomers refused
     state_dir: str = ""  # where delayed and retained messages survive restarts
     # the web side (HTTP, websocket, server-sent events)
     builtin_clients: bool = True  # echo, heyOOCSIClient, http-web-request, ...
@@ -45,8 +46,16 @@ class Settings:
     sse_keepalive: float = 15.0  # seconds between keep-alive comments
     call_timeout: float = 2.0  # seconds an HTTP service call waits for its reply
     max_devices: int = 1000  # heyOOCSI devices registered at once; 0: no limit
+    max_device_parts: int = 100  # properties, locations, components per device
+    max_device_bytes: int = 64 * 1024  # the JSON of one device's description
     web_requests: bool = True  # run http-web-request (public addresses only)
     web_request_hosts: str = ""  # comma-separated hosts it may reach anyway
+    web_request_interval: float = 0.5  # seconds between two requests of a sender
+    web_request_rate: int = 20  # requests started in one second, for everyone
+    web_request_concurrency: int = 16  # requests running at once, for everyone
+    web_request_timeout: float = 10.0  # seconds for one request, with redirects
+    web_request_max_body: int = 256 * 1024  # bytes of an answer's body passed on
+    web_request_redirects: int = 5  # redirects followed
     allowed_origins: str = ""  # comma-separated origins allowed to POST; "" any
     notice: str = ""  # shown on the landing page
 

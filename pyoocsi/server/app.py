@@ -21,7 +21,6 @@ __all__ = ["Server"]
 
 logger = logging.getLogger("pyoocsi.server")
 
-MAX_CHECKS_WAITING = 64  # password checks queued for the PBKDF2 thread
 TICK_SECONDS = 0.5  # keep-alive, name probes and presence lists are checked this often
 SHUTDOWN_GRACE = 2.0  # seconds clients get to receive their ``bye``
 
@@ -103,7 +102,7 @@ class Server:
         if known is not None:
             check.answer(known)
             return
-        if self._checks_waiting >= MAX_CHECKS_WAITING:
+        if self._checks_waiting >= self.settings.max_password_checks:
             logger.warning("password check for %s refused: too many", check.name)
             check.refuse("too many password checks waiting, try again later")
             return

@@ -41,6 +41,8 @@ HELP: dict[str, str] = {
     "max_functions": "function subscriptions per client (default 50)",
     "meta_channels": "publish the OOCSI_* meta channels: true or false (default true)",
     "users": "users file of private names (write it with 'oocsi users add')",
+    "max_password_checks": "password checks waiting at once; a private client "
+    "connecting beyond that is refused (default 64)",
     "state_dir": "directory that keeps held and retained messages and heyOOCSI "
     "devices across restarts",
     "builtin_clients": "run the built-in clients: echo, heyOOCSIClient, "
@@ -51,9 +53,23 @@ HELP: dict[str, str] = {
     "sse_keepalive": "seconds between keep-alive comments on SSE streams (default 15)",
     "call_timeout": "seconds an HTTP service call waits for its reply (default 2)",
     "max_devices": "heyOOCSI devices kept at once; 0 means no limit (default 1000)",
+    "max_device_parts": "properties, locations and components kept per heyOOCSI "
+    "device (default 100)",
+    "max_device_bytes": "bytes of JSON in one heyOOCSI device's description; a "
+    "bigger one is refused (default 64 KiB)",
     "web_requests": "run the http-web-request client: true or false (default true)",
     "web_request_hosts": "comma-separated hosts http-web-request may reach "
     "on a private network (default: public addresses only)",
+    "web_request_interval": "seconds between two http-web-request requests of "
+    "one sender; 0 means no limit (default 0.5)",
+    "web_request_rate": "http-web-request requests started in one second, for "
+    "everyone (default 20)",
+    "web_request_concurrency": "http-web-request requests running at once (default 16)",
+    "web_request_timeout": "seconds for one http-web-request request, redirects "
+    "included (default 10)",
+    "web_request_max_body": "bytes of an http-web-request answer's body passed "
+    "on (default 256 KiB)",
+    "web_request_redirects": "redirects http-web-request follows (default 5)",
     "allowed_origins": "comma-separated origins allowed to POST (default: any)",
     "notice": "a notice shown on the landing page, e.g. for a public server",
 }
@@ -66,6 +82,13 @@ _POSITIVE = (
     "sse_buffer",
     "sse_keepalive",
     "call_timeout",
+    "max_password_checks",
+    "max_device_parts",
+    "max_device_bytes",
+    "web_request_rate",
+    "web_request_concurrency",
+    "web_request_timeout",
+    "web_request_max_body",
 )
 _NOT_NEGATIVE = (
     "max_clients",
@@ -75,6 +98,8 @@ _NOT_NEGATIVE = (
     "max_functions",
     "max_sse",
     "max_devices",
+    "web_request_interval",
+    "web_request_redirects",
 )
 
 

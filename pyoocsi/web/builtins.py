@@ -130,7 +130,9 @@ class Builtins:
         self.heyoocsi = HeyOOCSIClient(hub, devices)
         self.web_request: WebRequestClient | None = None
         if settings.web_requests:
-            self.web_request = WebRequestClient(hub, settings.web_request_hosts)
+            self.web_request = WebRequestClient(
+                hub, settings.web_request_hosts, limits=settings.web_request_limits
+            )
         self._running = [_Running(hub, g) for g in GENERATORS]
 
     def start(self) -> None:

@@ -18,11 +18,12 @@ Rules:
   within the hour starts that hour again.
 - With a state directory, devices survive a restart: each announcement is
   written as it arrives and each forgotten device removed (:class:`DeviceStore`).
-- Limits: at most ``max_devices`` devices (a setting; a new one beyond it is
-  refused with a warning, known ones are still updated), at most
-  :data:`MAX_PARTS` properties, locations and components each per device (the
-  rest are left out), and a description of at most :data:`MAX_DEVICE_BYTES`
-  bytes of JSON (a longer one is refused with a warning).
+- Limits, each a setting: at most ``max_devices`` devices (a new one beyond it
+  is refused with a warning, known ones are still updated), at most
+  ``max_device_parts`` properties, locations and components each per device
+  (the rest are left out; :data:`MAX_PARTS` by default), and a description of
+  at most ``max_device_bytes`` bytes of JSON (a longer one is refused with a
+  warning; :data:`MAX_DEVICE_BYTES` by default).
 
 The :class:`Registry` is plain data; :class:`HeyOOCSIClient` puts it on the bus.
 """
@@ -62,8 +63,8 @@ ANNOUNCE_CHANNEL = "heyOOCSI!"
 CLIENT_NAME = "heyOOCSIClient"
 KEEP_ABSENT = 3600.0  # seconds a device outlives its client
 CLOSEST = 100  # devices in an answer about a point, unless asked otherwise
-MAX_PARTS = 100  # properties, locations and components kept per device
-MAX_DEVICE_BYTES = 64 * 1024  # the JSON of one device's description
+MAX_PARTS = 100  # default: properties, locations and components per device
+MAX_DEVICE_BYTES = 64 * 1024  # default: the JSON of one device's description
 SWEEP_SECONDS = 60.0
 
 
@@ -121,15 +122,15 @@ def _component(name: str, value: dict[str, Any]) -> Component:
     )
 
 
-def _parts(value: Any) -> list[tuple[str, Any]]:
-    """The first :data:`MAX_PARTS` entries of an object (none for a non-object)."""
+def _parts(value: Any, most: int) -> list[tuple[str, Any]]:
+    """The first ``most`` entries of an object (none for a non-object)."""
     if not isinstance(value, dict):
         return []
-    return [(str(k), v) for k, v in islice(value.items(), MAX_PARTS)]
+    return [(str(k), v) for k, v in islice(value.items(), most)]
 
 
-def _device(name: str, value: dict[str, Any], sender: str) -> Device:
-    properties = _parts(value.get("properties"))
+def _device(name: str, value: dict[str, Any], sender: str, most: int) -> Device:
+    properties = _parts(value.get("properties"), most)
     device_id = dict(properties).get("device_id")
     return Device(
         name,
@@ -137,12 +138,12 @@ def _device(name: str, value: dict[str, Any], sender: str) -> Device:
         {k: _text(v) for k, v in properties},
         {
             k: point
-            for k, v in _parts(value.get("location"))
+            for k, v in _parts(value.get("location"), most)
             if (point := _point(v)) is not None
         },
         {
             k: _component(k, v)
-            for k, v in _parts(value.get("components"))
+            for k, v in _parts(value.get("components"), most)
             if isinstance(v, dict)
         },
     )
@@ -164,9 +165,15 @@ class Registry:
     """The announced devices, by device name, in order of first announcement."""
 
     def __init__(
-        self, max_devices: int = 1000, keep_absent: float = KEEP_ABSENT
+        self,
+        max_devices: int = 1000,
+        keep_absent: float = KEEP_ABSENT,
+        max_parts: int = MAX_PARTS,
+        max_bytes: int = MAX_DEVICE_BYTES,
     ) -> None:
         self.max_devices = max_devices  # 0: no limit
+        self.max_parts = max_parts
+        self.max_bytes = max_bytes
         self.keep_absent = keep_absent
         self.devices: dict[str, Device] = {}
         self.store: DeviceStore | None = None
@@ -186,15 +193,15 @@ class Registry:
                     self.max_devices,
                 )
                 continue
-            if len(json.dumps(value)) > MAX_DEVICE_BYTES:
+            if len(json.dumps(value)) > self.max_bytes:
                 logger.warning(
                     "heyOOCSI device %s from %s refused: over %d bytes",
                     name,
                     sender,
-                    MAX_DEVICE_BYTES,
+                    self.max_bytes,
                 )
                 continue
-            self.devices[name] = _device(name, value, sender)
+            self.devices[name] = _device(name, value, sender, self.max_parts)
             if self.store is not None:
                 self.store.device_set(name, sender, value)
             names.append(name)
@@ -202,7 +209,7 @@ class Registry:
 
     def restore(self, name: str, value: dict[str, Any], sender: str) -> None:
         """Take back an announcement read from a store (not written again)."""
-        self.devices[name] = _device(name, value, sender)
+        self.devices[name] = _device(name, value, sender, self.max_parts)
 
     def answer(self, data: dict[str, Any]) -> dict[str, Any] | None:
         """The answer to a question sent to ``heyOOCSIClient``, or None."""

@@ -119,7 +119,11 @@ class WebServer:
         self.hub = hub
         self.settings = settings
         self.web_settings = web_settings or settings_from(settings)
-        self.devices = Registry(self.web_settings.max_devices)
+        self.devices = Registry(
+            self.web_settings.max_devices,
+            max_parts=self.web_settings.max_device_parts,
+            max_bytes=self.web_settings.max_device_bytes,
+        )
         self.builtins = Builtins(hub, self.devices, self.web_settings)
         self.port = 0
         self.tcp_port = 0  # the line protocol's port, told by the server

@@ -9,21 +9,22 @@ Rules:
   JSON), and ``channel``, where the answer goes (the sender by default).
 - The answer comes from ``http-web-request``: the question's data (so
   ``_MESSAGE_ID`` is kept and ``call`` works) with ``result-status``,
-  ``result-body`` (text, at most :data:`MAX_BODY` bytes of it) and
+  ``result-body`` (text, at most ``max_body`` bytes of it) and
   ``result-content-type``. Failures are answered too, with their own status:
   404 for a malformed URL (as the reference), 405 for a method other than get
   and post, 403 for an address that is not public, 429 for a sender asking
-  again within :data:`INTERVAL`, 503 when :data:`MAX_IN_FLIGHT` requests are
-  running, 502 when the server cannot be reached or its answer cannot be
-  followed, 504 after :data:`TIMEOUT`, 508 after :data:`MAX_REDIRECTS`.
+  again within ``interval``, 503 when ``in_flight`` requests are running, 502
+  when the server cannot be reached or its answer cannot be followed, 504
+  after ``timeout``, 508 after ``redirects`` redirects. These limits are the
+  ``web_request_*`` settings (:class:`~pyoocsi.web.settings.WebRequestLimits`).
 - Built-in clients never ask it (see :mod:`pyoocsi.web.local`), and an answer
   sent back to it is not a question.
-- Only public addresses are reached, redirects included (at most
-  :data:`MAX_REDIRECTS`, to http or https only): a host name is resolved first
+- Only public addresses are reached, redirects included (to http or https
+  only): a host name is resolved first
   and every address checked, so a name cannot lead to the server's own network.
 - The answer goes to the asker or to a channel, never to another client (403):
   answers can be large, and strangers' questions must not flood a client off
-  the bus. At most :data:`MAX_PER_SECOND` requests start in one second. The
+  the bus. At most ``per_second`` requests start in one second. The
   ``web_request_hosts`` setting names hosts that may be reached anyway (a
   device on the LAN, say).
 """
@@ -49,6 +50,7 @@ from yarl import URL
 from pyoocsi.core.hub import Client, Hub
 from pyoocsi.core.message import Message
 from pyoocsi.web.local import LocalPeer, answer_data
+from pyoocsi.web.settings import WebRequestLimits
 
 __all__ = [
     "CLIENT_NAME",
@@ -63,13 +65,6 @@ __all__ = [
 logger = logging.getLogger("pyoocsi.web")
 
 CLIENT_NAME = "http-web-request"
-INTERVAL = 0.5  # seconds between two requests of one sender
-MAX_PER_SECOND = 20  # requests started in one second, for everyone (HTTP askers
-# can take a new name for every request, so a limit per sender alone is not one)
-MAX_IN_FLIGHT = 16  # requests running at once, for everyone
-MAX_BODY = 256 * 1024  # bytes of an answer's body passed on
-MAX_REDIRECTS = 5
-TIMEOUT = 10.0  # seconds for one request, redirects included
 MALFORMED = "The URL seems to be malformed."
 
 
@@ -227,9 +222,11 @@ class WebRequestClient(LocalPeer):
         hub: Hub,
         allowed_hosts: Collection[str] = (),
         clock: Callable[[], float] = time.monotonic,
+        limits: WebRequestLimits | None = None,
     ) -> None:
         super().__init__(hub, CLIENT_NAME, "built-in client", builtin=True)
         self.allowed = frozenset(_host_key(h) for h in allowed_hosts if h.strip())
+        self.limits = limits if limits is not None else WebRequestLimits()
         self._clock = clock
         self._last: dict[str, float] = {}  # sender -> when it last asked
         self._started: deque[float] = deque()  # when requests of the last second began
@@ -271,32 +268,35 @@ class WebRequestClient(LocalPeer):
         return sender if isinstance(entry, Client) else recipient
 
     def _admit(self, sender: str) -> None:
-        now = self._clock()
+        # A limit for everyone as well as one per sender: HTTP askers can take a
+        # new name for every request.
+        limits, now = self.limits, self._clock()
+        interval = limits.interval
         last = self._last.get(sender)
-        if last is not None and now - last < INTERVAL:
-            raise RequestRefusedError(429, f"one request per {INTERVAL:g} s")
-        if len(self._running) >= MAX_IN_FLIGHT:
+        if last is not None and now - last < interval:
+            raise RequestRefusedError(429, f"one request per {interval:g} s")
+        if len(self._running) >= limits.in_flight:
             raise RequestRefusedError(503, "too many requests running")
         started = self._started
         while started and now - started[0] >= 1.0:
             started.popleft()
-        if len(started) >= MAX_PER_SECOND:
+        if len(started) >= limits.per_second:
             raise RequestRefusedError(
-                429, f"at most {MAX_PER_SECOND} requests a second"
+                429, f"at most {limits.per_second} requests a second"
             )
         started.append(now)
-        self._last = {s: t for s, t in self._last.items() if now - t < INTERVAL}
+        self._last = {s: t for s, t in self._last.items() if now - t < interval}
         self._last[sender] = now
 
     async def _run(self, request: Outbound, data: dict[str, Any]) -> None:
         try:
             status, body, content_type = await asyncio.wait_for(
-                self._fetch(request), TIMEOUT
+                self._fetch(request), self.limits.timeout
             )
         except RequestRefusedError as exc:
             status, body, content_type = exc.status, str(exc), "text/plain"
         except TimeoutError:
-            status, body = 504, f"no answer within {TIMEOUT:g} s"
+            status, body = 504, f"no answer within {self.limits.timeout:g} s"
             content_type = "text/plain"
         except aiohttp.ClientError as exc:
             reason = _reason(exc)
@@ -319,7 +319,8 @@ class WebRequestClient(LocalPeer):
             headers: dict[str, str] = {}
             if body is not None and request.content_type is not None:
                 headers["Content-Type"] = request.content_type
-            for _ in range(MAX_REDIRECTS + 1):
+            redirects = self.limits.redirects
+            for _ in range(redirects + 1):
                 self._check_literal(url)
                 async with session.request(
                     method, url, data=body, headers=headers, allow_redirects=False
@@ -332,9 +333,10 @@ class WebRequestClient(LocalPeer):
                         if response.status in (301, 302, 303):
                             method, body, headers = "GET", None, {}
                         continue
-                    text = _text(await _head(response), response.charset)
+                    head = await _head(response, self.limits.max_body)
+                    text = _text(head, response.charset)
                     return response.status, text, response.content_type
-        raise RequestRefusedError(508, f"more than {MAX_REDIRECTS} redirects")
+        raise RequestRefusedError(508, f"more than {redirects} redirects")
 
     def _check_literal(self, url: URL) -> None:
         # aiohttp does not resolve an IP address, so the resolver never sees it
@@ -359,12 +361,12 @@ class WebRequestClient(LocalPeer):
         self.hub.publish(self.name, recipient, answer)
 
 
-async def _head(response: aiohttp.ClientResponse) -> bytes:
-    """The body, or its first :data:`MAX_BODY` bytes."""
+async def _head(response: aiohttp.ClientResponse, most: int) -> bytes:
+    """The body, or its first ``most`` bytes."""
     chunks: list[bytes] = []
     size = 0
-    while size < MAX_BODY:
-        chunk = await response.content.read(MAX_BODY - size)
+    while size < most:
+        chunk = await response.content.read(most - size)
         if not chunk:
             break
         chunks.append(chunk)

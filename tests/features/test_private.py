@@ -134,6 +134,24 @@ def test_a_slow_password_check_holds_up_nobody_else(tmp_path: Path) -> None:
             client.close()
 
 
+def test_the_password_checks_waiting_are_a_setting(tmp_path: Path) -> None:
+    path = tmp_path / "users.txt"
+    path.write_text(f"slow:{hash_password('right', _iterations_for(1.0))}\n")
+    with running_server(users=str(path), max_password_checks=1) as server:
+        at = (server.host, server.port)
+        first = LineClient(*at)
+        first.send("slow:wrong(JSON)\n")  # about 1 s of PBKDF2 starts now
+        time.sleep(TICK / 5)
+        second = LineClient(*at)
+        second.send("slow:other(JSON)\n")
+        assert second.text() == (
+            "error (too many password checks waiting, try again later)"
+        )
+        assert first.text() == "error (password wrong for name: slow)"
+        for client in (first, second):
+            client.close()
+
+
 def test_a_bad_users_file_stops_serve_with_a_reason(tmp_path: Path) -> None:
     path = tmp_path / "users.txt"
     path.write_text("alice:plaintext\n")

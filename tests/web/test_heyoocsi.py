@@ -316,6 +316,25 @@ def test_the_max_devices_setting_reaches_the_registry() -> None:
         asker.close()
 
 
+def test_the_device_size_settings_reach_the_registry() -> None:
+    with running_server(
+        builtin_clients=True, max_device_parts=2, max_device_bytes=200
+    ) as server:
+        asker = tcp_client(server, "asker(JSON)")
+        many = {f"p{i}": i for i in range(5)}
+        asker.send(
+            "sendraw heyOOCSI! "
+            + json.dumps({"small": {"properties": many}, "big": {"x": "y" * 200}})
+            + "\n"
+        )
+        asker.send("ping\n")
+        assert asker.text() == "."
+        devices = get_json(server.http_port, "/api/devices")["devices"]
+        assert [d["clientHandle"] for d in devices] == ["small"]
+        assert len(devices[0]["properties"]) == 2
+        asker.close()
+
+
 def test_the_devices_api_tells_whether_each_device_is_online(
     oocsi_server: RunningServer, lamp: PackageClient
 ) -> None:

@@ -18,9 +18,9 @@ from pyoocsi.core.message import Message
 from pyoocsi.core.settings import Settings
 from pyoocsi.server.testing import RunningServer, running_server
 from pyoocsi.web.builtins import EchoClient
+from pyoocsi.web.settings import WebRequestLimits
 from pyoocsi.web.webrequest import (
     MALFORMED,
-    MAX_PER_SECOND,
     RequestRefusedError,
     WebRequestClient,
     public,
@@ -295,7 +295,7 @@ def test_requests_are_limited_per_sender_and_for_everyone() -> None:
     web._admit("a")
     with pytest.raises(RequestRefusedError, match="one request per"):
         web._admit("a")
-    for n in range(MAX_PER_SECOND - 1):
+    for n in range(WebRequestLimits().per_second - 1):
         web._admit(f"asker{n}")
     with pytest.raises(RequestRefusedError, match="requests a second"):
         web._admit("one_more")
@@ -324,3 +324,48 @@ def test_the_client_can_be_turned_off() -> None:
         client.send("clients\n")
         assert "http-web-request" not in client.text().split(",")
         client.close()
+
+
+def test_each_limit_is_the_client_s_own() -> None:
+    now = [0.0]
+    hub = Hub(Settings(), time.monotonic, lambda: 5)
+    limits = WebRequestLimits(interval=0.0, per_second=2, in_flight=1)
+    web = WebRequestClient(hub, clock=lambda: now[0], limits=limits)
+    web._admit("a")
+    web._admit("a")  # no interval per sender
+    with pytest.raises(RequestRefusedError, match="at most 2 requests a second"):
+        web._admit("b")
+    now[0] = 1.0
+    web._running.add(object())  # type: ignore[arg-type]  # one still running
+    with pytest.raises(RequestRefusedError, match="too many requests running"):
+        web._admit("b")
+
+
+def test_the_web_request_settings_reach_the_client(site: int) -> None:
+    settings = {
+        "web_request_hosts": "127.0.0.1",
+        "web_request_redirects": 0,
+        "web_request_max_body": 3,
+        "web_request_interval": 0.0,
+        "web_request_rate": 7,
+        "web_request_concurrency": 5,
+        "web_request_timeout": 4.5,
+    }
+    with running_server(builtin_clients=True, **settings) as server:
+        client = server.server.hub.clients["http-web-request"]
+        assert isinstance(client.peer, WebRequestClient)
+        assert client.peer.limits == WebRequestLimits(
+            interval=0.0,
+            per_second=7,
+            in_flight=5,
+            timeout=4.5,
+            max_body=3,
+            redirects=0,
+        )
+        around = ask(server, {"url": f"http://127.0.0.1:{site}/around"})
+        assert (around["result-status"], around["result-body"]) == (
+            508,
+            "more than 0 redirects",
+        )
+        hello = ask(server, {"url": f"http://127.0.0.1:{site}/hello"})
+        assert (hello["result-status"], hello["result-body"]) == (200, "h\u00e9")
