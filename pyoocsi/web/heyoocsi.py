@@ -42,6 +42,7 @@ from typing import Any, Protocol
 from pyoocsi.core.encoding import render_value
 from pyoocsi.core.hub import Hub
 from pyoocsi.core.message import Message
+from pyoocsi.core.settings import Settings
 from pyoocsi.web.local import LocalPeer
 
 __all__ = [
@@ -63,8 +64,10 @@ ANNOUNCE_CHANNEL = "heyOOCSI!"
 CLIENT_NAME = "heyOOCSIClient"
 KEEP_ABSENT = 3600.0  # seconds a device outlives its client
 CLOSEST = 100  # devices in an answer about a point, unless asked otherwise
-MAX_PARTS = 100  # default: properties, locations and components per device
-MAX_DEVICE_BYTES = 64 * 1024  # default: the JSON of one device's description
+# the defaults of the max_devices, max_device_parts and max_device_bytes settings
+_DEFAULT = Settings()
+MAX_PARTS = _DEFAULT.max_device_parts  # properties, locations, components each
+MAX_DEVICE_BYTES = _DEFAULT.max_device_bytes  # the JSON of one device
 SWEEP_SECONDS = 60.0
 
 
@@ -166,7 +169,7 @@ class Registry:
 
     def __init__(
         self,
-        max_devices: int = 1000,
+        max_devices: int = _DEFAULT.max_devices,
         keep_absent: float = KEEP_ABSENT,
         max_parts: int = MAX_PARTS,
         max_bytes: int = MAX_DEVICE_BYTES,

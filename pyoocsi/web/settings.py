@@ -1,4 +1,8 @@
-"""Limits and options of the HTTP and websocket side, with their defaults."""
+"""Limits and options of the HTTP and websocket side.
+
+Their defaults are the server's (:class:`~pyoocsi.core.settings.Settings`),
+written there once.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +12,19 @@ from pyoocsi.core.settings import Settings
 
 __all__ = ["WebRequestLimits", "WebSettings", "web_settings"]
 
-MIB = 1024 * 1024
+_DEFAULT = Settings()
 
 
 @dataclass(frozen=True, slots=True)
 class WebRequestLimits:
     """What ``http-web-request`` allows (the ``web_request_*`` settings)."""
 
-    interval: float = 0.5  # seconds between two requests of one sender
-    per_second: int = 20  # requests started in one second, for everyone
-    in_flight: int = 16  # requests running at once, for everyone
-    timeout: float = 10.0  # seconds for one request, redirects included
-    max_body: int = 256 * 1024  # bytes of an answer's body passed on
-    redirects: int = 5  # redirects followed
+    interval: float = _DEFAULT.web_request_interval  # between two of one sender
+    per_second: int = _DEFAULT.web_request_rate  # started in one second, for all
+    in_flight: int = _DEFAULT.web_request_concurrency  # running at once, for all
+    timeout: float = _DEFAULT.web_request_timeout  # one request, with redirects
+    max_body: int = _DEFAULT.web_request_max_body  # bytes of an answer passed on
+    redirects: int = _DEFAULT.web_request_redirects  # redirects followed
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,23 +32,23 @@ class WebSettings:
     """Web-side settings; the server's own limits apply too (``max_line`` is the
     largest websocket frame, ``max_pending`` the output queued per client)."""
 
-    max_body: int = 1 * MIB  # bytes in one HTTP request body
-    max_sse: int = 1000  # server-sent event streams open at once
-    sse_buffer: int = 1000  # events queued for one stream before it is ended
-    sse_keepalive: float = 15.0  # seconds between keep-alive comments
-    call_timeout: float = 2.0  # seconds an HTTP service call waits for its reply
-    max_devices: int = 1000  # heyOOCSI devices registered at once; 0: no limit
-    max_device_parts: int = 100  # properties, locations, components per device
-    max_device_bytes: int = 64 * 1024  # the JSON of one device's description
-    web_requests: bool = True  # run http-web-request (public addresses only)
+    max_body: int = _DEFAULT.max_body  # bytes in one HTTP request body
+    max_sse: int = _DEFAULT.max_sse  # server-sent event streams open at once
+    sse_buffer: int = _DEFAULT.sse_buffer  # events queued for one stream
+    sse_keepalive: float = _DEFAULT.sse_keepalive  # seconds between keep-alives
+    call_timeout: float = _DEFAULT.call_timeout  # an HTTP service call's wait
+    max_devices: int = _DEFAULT.max_devices  # heyOOCSI devices; 0: no limit
+    max_device_parts: int = _DEFAULT.max_device_parts  # parts kept per device
+    max_device_bytes: int = _DEFAULT.max_device_bytes  # JSON of one device
+    web_requests: bool = _DEFAULT.web_requests  # run http-web-request
     # hosts http-web-request may reach although they are not public
     web_request_hosts: tuple[str, ...] = ()
     web_request_limits: WebRequestLimits = WebRequestLimits()
     # Origins allowed to POST (scheme://host[:port]); empty allows every origin.
     allowed_origins: tuple[str, ...] = ()
-    builtins: bool = True  # run the built-in clients (echo, heyOOCSIClient, ...)
+    builtins: bool = _DEFAULT.builtin_clients  # echo, heyOOCSIClient, ...
     # A notice shown on the landing page, e.g. for a public server.
-    notice: str = ""
+    notice: str = _DEFAULT.notice
 
 
 def web_settings(settings: Settings) -> WebSettings:

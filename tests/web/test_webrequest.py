@@ -18,7 +18,8 @@ from pyoocsi.core.message import Message
 from pyoocsi.core.settings import Settings
 from pyoocsi.server.testing import RunningServer, running_server
 from pyoocsi.web.builtins import EchoClient
-from pyoocsi.web.settings import WebRequestLimits
+from pyoocsi.web.heyoocsi import Registry
+from pyoocsi.web.settings import WebRequestLimits, WebSettings, web_settings
 from pyoocsi.web.webrequest import (
     MALFORMED,
     RequestRefusedError,
@@ -339,6 +340,11 @@ def test_each_limit_is_the_client_s_own() -> None:
     web._running.add(object())  # type: ignore[arg-type]  # one still running
     with pytest.raises(RequestRefusedError, match="too many requests running"):
         web._admit("b")
+
+
+def test_the_web_side_s_defaults_are_the_server_s() -> None:
+    assert WebSettings() == web_settings(Settings())
+    assert Registry().max_parts == Settings().max_device_parts
 
 
 def test_the_web_request_settings_reach_the_client(site: int) -> None:
