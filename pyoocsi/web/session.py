@@ -97,17 +97,38 @@ class WebSocketSession:
 
     def text_received(self, text: str) -> None:
         """Feed one text frame."""
-        if self.state is State.OPEN:
-            client = self.client
-            assert client is not None
+        self.texts_received([text])
+
+    def texts_received(self, texts: list[str]) -> None:
+        """Feed the text frames of one read, in order.
+
+        As on the TCP side, a run of ``sendjson`` frames skips the command
+        table and goes to the hub in one call, and the client is seen once for
+        the read.
+        """
+        client = self.client if self.state is State.OPEN else None
+        if client is not None:
             self.hub.seen(client)
-            if text.startswith("sendjson "):
-                # Most frames are messages: they skip the command table.
+        sends: list[tuple[str, str]] = []
+        for text in texts:
+            if client is not None and text.startswith("sendjson "):
                 parts = text.split(" ", 2)
                 if len(parts) == 3 and parts[1]:
-                    self.hub.publish_text(client, parts[1], parts[2].strip())
-                    return
-            self._execute(client, text)
+                    sends.append((parts[1], parts[2].strip()))
+                    continue
+            if sends:
+                self._publish(sends)
+                sends = []
+            if self.closed:
+                return
+            self._text(text)
+            client = self.client if self.state is State.OPEN else None
+        self._publish(sends)
+
+    def _text(self, text: str) -> None:
+        if self.state is State.OPEN:
+            assert self.client is not None
+            self._execute(self.client, text)
         elif self.state is State.HANDSHAKE:
             handshake = name_handshake(text)
             if handshake.token == FALLBACK_NAME != text.strip():
@@ -125,31 +146,6 @@ class WebSocketSession:
             if len(self._held) > MAX_HELD:
                 self.hub.withdraw(self)
                 self.refuse("too many frames before the welcome")
-
-    def texts_received(self, texts: list[str]) -> None:
-        """Feed the text frames of one read, in order.
-
-        As on the TCP side, a run of ``sendjson`` frames goes to the hub in one
-        call, and the client is seen once for the read.
-        """
-        client = self.client if self.state is State.OPEN else None
-        if client is not None:
-            self.hub.seen(client)
-        sends: list[tuple[str, str]] = []
-        for text in texts:
-            if client is not None and text.startswith("sendjson "):
-                parts = text.split(" ", 2)
-                if len(parts) == 3 and parts[1]:
-                    sends.append((parts[1], parts[2].strip()))
-                    continue
-            if sends:
-                self._publish(sends)
-                sends = []
-            if self.closed:
-                return
-            self.text_received(text)
-            client = self.client if self.state is State.OPEN else None
-        self._publish(sends)
 
     def _publish(self, sends: list[tuple[str, str]]) -> None:
         client = self.client
